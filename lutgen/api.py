@@ -1,0 +1,116 @@
+"""The public API: spec in, verified-by-construction netlist, Verilog and report out.
+
+    from lutgen.api import generate_mul, generate_pe
+    from lutgen.spec import make_mul_spec, make_pe_spec
+    core = generate_pe(make_pe_spec(make_mul_spec(3, 5)))
+    core.verilog, core.report, core.netlist
+
+Everything here is pure except `write_files`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .cells import Netlist
+from .constructions import build_multiplier
+from .emit.verilog import emit_module
+from .pack import Placement, check_placement, pack
+from .pe import PORT_DOC, build_pe
+from .report import make_report, summary, to_json
+from .spec import MulSpec, PeSpec, SpecError
+
+
+@dataclass(frozen=True)
+class Generated:
+    netlist: Netlist
+    placement: Placement
+    verilog: str
+    report: dict
+
+    @property
+    def files(self) -> dict[str, str]:
+        return {f"{self.netlist.name}.v": self.verilog, f"{self.netlist.name}.json": to_json(self.report)}
+
+    @property
+    def summary(self) -> str:
+        return summary(self.report)
+
+
+def _spec_dict(spec: MulSpec) -> dict:
+    d = asdict(spec)
+    d["out_bits"] = spec.out_bits
+    return d
+
+
+def _header(kind: str, spec: MulSpec, report: dict, extra: list[str]) -> list[str]:
+    sw = "signed" if spec.signed_w else "unsigned"
+    sa = "signed" if spec.signed_a else "unsigned"
+    r = report["resources"]
+    return [
+        f"{kind}: {spec.w}-bit {sw} w x {spec.a}-bit {sa} a, family {spec.family}",
+        f"construction: {report['construction']} {report['variant'] or ''}".rstrip(),
+        f"resources: {r['lut_sites']} LUT sites, {r['carry_cells']} {r['carry_cell']}, "
+        f"{r['FDRE']} FDRE, {r['sites']} {r['site_kind']}",
+        *extra,
+    ]
+
+
+def generate_mul(spec: MulSpec) -> Generated:
+    netlist = build_multiplier(spec)
+    placement = pack(netlist, spec.family)
+    check_placement(netlist, placement)
+    report = make_report("mul", netlist, placement, _spec_dict(spec))
+    p_kind = "signed" if spec.signed_out else "unsigned"
+    doc = {"w": "weight operand", "a": "activation operand", "p": f"product w*a, {p_kind}, full width"}
+    header = _header("combinational multiplier p = w * a", spec, report, [])
+    return Generated(netlist, placement, emit_module(netlist, header, doc), report)
+
+
+def generate_pe(spec: PeSpec) -> Generated:
+    netlist = build_pe(spec)
+    placement = pack(netlist, spec.mul.family)
+    check_placement(netlist, placement)
+    spec_dict = {**_spec_dict(spec.mul), "acc_bits": spec.acc_bits}
+    report = make_report("pe", netlist, placement, spec_dict)
+    acc_kind = "signed" if spec.mul.signed_out else "unsigned"
+    extra = [
+        "multiply-accumulate PE:",
+        "  acc <= 0                      if rst",
+        "  acc <= (clr ? 0 : acc) + w*a  else if en",
+        f"  acc is {spec.acc_bits} bits, {acc_kind}, wraps modulo 2**{spec.acc_bits}",
+    ]
+    doc = {name: text for name, _, text in PORT_DOC}
+    header = _header("multiply-accumulate PE", spec.mul, report, extra)
+    return Generated(netlist, placement, emit_module(netlist, header, doc), report)
+
+
+def write_files(directory: str | os.PathLike, files: dict[str, str]) -> list[Path]:
+    """Write all files or none: each goes to a temporary name first, then is renamed."""
+    out = Path(directory)
+    if out.exists() and not out.is_dir():
+        raise SpecError(f"output path {str(out)!r} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SpecError(f"cannot create output directory {str(out)!r}: {exc.strerror}") from None
+    if not out.is_dir() or not os.access(out, os.W_OK | os.X_OK):
+        raise SpecError(f"output directory {str(out)!r} is not writable")
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, text in files.items():
+            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
+            staged.append((tmp, out / name))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    except OSError as exc:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        raise SpecError(f"cannot write to {str(out)!r}: {exc.strerror}") from None
+    return [final for _, final in staged]

@@ -1,0 +1,120 @@
+"""Multiplier constructions, each with a cost, and the choice among them.
+
+A construction builds the product's cell netlist from the bit heap. Its cost
+is the LUT count of what it really builds (then carry primitives as the
+tie-break), so the choice never trusts a formula that could drift from the
+netlist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..cells import Netlist, check
+from ..heap import BitHeap, build_heap
+from ..spec import MulSpec, SpecError
+from ..target import FAMILIES
+from . import rows, table
+from .builder import NetlistBuilder
+
+
+@dataclass(frozen=True)
+class Construction:
+    name: str
+    summary: str
+    applicable: Callable[[BitHeap], bool]
+    # (variant name, sign treatment, rows over, build(builder, heap, over) -> weight -> net)
+    variants: tuple[tuple[str, str, str | None, Callable], ...]
+
+
+def _table_applicable(heap: BitHeap) -> bool:
+    spec = heap.spec
+    if spec.w + spec.a <= 6:
+        return True
+    # Wider products have output bits over more than 6 inputs, except 1 x k.
+    return min(spec.w, spec.a) == 1 and table.applicable(heap)
+
+
+def _row_variants(build) -> tuple:
+    """Rows over either operand, with either sign treatment."""
+    return tuple(
+        (f"{treatment} rows-over-{over}", treatment, over, build)
+        for treatment in ("baugh-wooley", "sign-extension")
+        for over in ("w", "a")
+    )
+
+
+CONSTRUCTIONS: tuple[Construction, ...] = (
+    Construction(
+        "table",
+        "each product bit one LUT (two per LUT6_2 when they share <= 5 inputs)",
+        _table_applicable,
+        (("", "baugh-wooley", None, lambda b, h, over: table.build_table(b, h)),),
+    ),
+    Construction(
+        "array",
+        "fused-AND array: a 2 x k tile, then one LUT per bit per row on the carry chain",
+        lambda heap: True,
+        _row_variants(rows.build_array),
+    ),
+    Construction(
+        "tiles",
+        "2 x k carry-chain tiles summed by a tree of carry-chain adders",
+        lambda heap: True,
+        _row_variants(rows.build_tiles),
+    ),
+)
+
+CONSTRUCTION_NAMES = tuple(c.name for c in CONSTRUCTIONS)
+
+
+def module_name(spec: MulSpec) -> str:
+    return f"lutgen_mul_{spec.tag}"
+
+
+def _build_variant(spec: MulSpec, construction: Construction, variant) -> Netlist:
+    name, treatment, over, build = variant
+    heap = build_heap(spec, treatment, over)
+    heap.check()
+    builder = NetlistBuilder(FAMILIES[spec.family])
+    nets = build(builder, heap, over)
+    outputs = [("p", tuple(nets[k] for k in range(spec.out_bits)))]
+    netlist = builder.netlist(
+        module_name(spec),
+        inputs=[("w", spec.w), ("a", spec.a)],
+        outputs=outputs,
+        output_signed=(("p", spec.signed_out),),
+        meta=(("construction", construction.name), ("variant", name)),
+    )
+    check(netlist)
+    return netlist
+
+
+def cost(netlist: Netlist) -> tuple[int, int]:
+    return len(netlist.luts), len(netlist.carries)
+
+
+def candidates(spec: MulSpec) -> list[Netlist]:
+    """Every applicable construction's best variant, in CONSTRUCTIONS order."""
+    heap = build_heap(spec)
+    found = []
+    for construction in CONSTRUCTIONS:
+        if spec.construction not in (None, construction.name):
+            continue
+        if not construction.applicable(heap):
+            continue
+        built = [_build_variant(spec, construction, v) for v in construction.variants]
+        found.append(min(built, key=cost))  # min() keeps the first of equals: deterministic
+    return found
+
+
+def build_multiplier(spec: MulSpec) -> Netlist:
+    """The cheapest netlist for spec (or the forced construction's)."""
+    found = candidates(spec)
+    if not found:
+        raise SpecError(
+            f"construction {spec.construction!r} does not apply to {spec.w}x{spec.a} "
+            f"(table needs w+a <= 6 or a 1-bit operand)"
+        )
+    return min(found, key=cost)

@@ -1,0 +1,225 @@
+"""Shared building blocks for constructions: foldable terms, LUTs, carry chains.
+
+A construction is a pure function spec -> Netlist; inside, it collects cells
+in a NetlistBuilder. Nothing here knows about Verilog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from ..cells import GND, VCC, Carry, Lut, Netlist
+from ..target import Family
+from ..truth import init_dual, init_single
+
+
+@dataclass(frozen=True)
+class Term:
+    """A bit that a LUT can compute from at most two nets: a net, AND/NAND of two nets, or a constant."""
+
+    kind: str  # "net" | "and" | "nand" | "andnot" (first AND NOT second) | "const"
+    nets: tuple[str, ...] = ()
+    value: int = 0  # for "const"
+
+    def eval(self, env: dict[str, np.ndarray]):
+        if self.kind == "const":
+            return self.value
+        if self.kind == "net":
+            return env[self.nets[0]]
+        if self.kind == "andnot":
+            return env[self.nets[0]] & (env[self.nets[1]] ^ 1)
+        v = env[self.nets[0]] & env[self.nets[1]]
+        return v ^ 1 if self.kind == "nand" else v
+
+
+ZERO = Term("const", value=0)
+ONE = Term("const", value=1)
+
+
+def net_term(net: str) -> Term:
+    if net == GND:
+        return ZERO
+    if net == VCC:
+        return ONE
+    return Term("net", (net,))
+
+
+def unique_nets(terms) -> tuple[str, ...]:
+    seen: list[str] = []
+    for term in terms:
+        for net in term.nets:
+            if net not in seen:
+                seen.append(net)
+    return tuple(seen)
+
+
+class NetlistBuilder:
+    def __init__(self, family: Family, prefix: str = ""):
+        self.family = family
+        self.prefix = prefix
+        self.luts: list[Lut] = []
+        self.carries: list[Carry] = []
+        self.chains: list[tuple[str, ...]] = []
+        self._count: dict[str, int] = {}
+
+    def fresh(self, hint: str) -> str:
+        k = self._count.get(hint, 0)
+        self._count[hint] = k + 1
+        return f"{self.prefix}{hint}{k}"
+
+    # -- LUTs ---------------------------------------------------------------
+    def lut(self, terms6: list[Term], combine6, term5: Term | None = None, hint="lut") -> tuple[str, str | None]:
+        """One LUT: O6 = combine6(*values of terms6); O5 = term5 (optional).
+
+        Inputs are the distinct nets of all terms, at most 6 (5 with O5).
+        """
+        nets = unique_nets(list(terms6) + ([term5] if term5 is not None else []))
+
+        def fn6(*bits):
+            env = dict(zip(nets, bits))
+            return combine6(*[t.eval(env) for t in terms6])
+
+        fn5 = None if term5 is None else (lambda *bits: term5.eval(dict(zip(nets, bits))))
+        return self.lut_fn(nets, fn6, fn5, hint)
+
+    def lut_fn(self, nets, fn6, fn5=None, hint="lut") -> tuple[str, str | None]:
+        """One LUT over `nets` (I0 first): O6 = fn6(bits), and O5 = fn5(bits) if given."""
+        limit = 5 if fn5 is not None else 6
+        if len(nets) > limit:
+            raise ValueError(f"LUT needs {len(nets)} inputs, limit {limit}")
+        name = self.fresh(hint)
+        pins = list(nets)
+        if fn5 is not None:
+            init = init_dual(fn6, fn5, len(nets))
+            pins += [GND] * (5 - len(nets)) + [VCC]
+            o6, o5 = f"{name}_o6", f"{name}_o5"
+        else:
+            init = init_single(fn6, len(nets))
+            pins += [GND] * (6 - len(nets))
+            o6, o5 = f"{name}_o", None
+        self.luts.append(Lut(name, init, tuple(pins), o6, o5))
+        return o6, o5
+
+    def lut_pair(self, first: Term, second: Term | None, hint="lut") -> tuple[str, str | None]:
+        """Materialise one or two terms; two share a LUT6_2 (O6, O5) when they fit in 5 inputs."""
+        if second is None:
+            return self.lut([first], lambda x: x, hint=hint)
+        return self.lut([first], lambda x: x, term5=second, hint=hint)
+
+    # -- carry chains -------------------------------------------------------
+    def chain_add(self, a: dict[int, Term], b: dict[int, Term], cin: int, lo: int, hi: int, carry_out: bool) -> dict[int, str]:
+        """a + b + cin over weights lo..hi on one carry chain.
+
+        Position p has one LUT: O6 = a_p ^ b_p (the propagate, into S), O5 = a_p
+        (the generate when a_p == b_p, into DI). Returns weight -> sum net, plus
+        weight hi+1 from CO when carry_out.
+        """
+        width = self.family.carry_width
+        positions = list(range(lo, hi + 1))
+        s_nets, di_nets = [], []
+        for p in positions:
+            ta, tb = a.get(p, ZERO), b.get(p, ZERO)
+            if ta.kind == "const" and tb.kind != "const":
+                ta, tb = tb, ta  # keep the constant on the DI side: it needs no O5
+            if tb.kind == "const" and ta.kind == "const":
+                s, _ = self.lut([ta, tb], lambda x, y: x ^ y, hint="cy")
+                di = VCC if (ta.value and tb.value) else GND
+            elif ta.kind == "const" or tb.kind == "const":
+                const = ta if ta.kind == "const" else tb
+                other = tb if ta.kind == "const" else ta
+                s, _ = self.lut([other, const], lambda x, y: x ^ y, hint="cy")
+                di = VCC if const.value else GND
+            else:
+                s, di = self.lut([ta, tb], lambda x, y: x ^ y, term5=ta, hint="cy")
+            s_nets.append(s)
+            di_nets.append(di)
+        sums: dict[int, str] = {}
+        carry_in = VCC if cin else GND
+        cells: list[str] = []
+        for start in range(0, len(positions), width):
+            seg = range(start, min(start + width, len(positions)))
+            name = self.fresh("carry")
+            pad = width - len(seg)
+            o = tuple(f"{name}_o{k}" for k in range(len(seg))) + (None,) * pad
+            last = start + width >= len(positions)
+            co: list[str | None] = [None] * width
+            if not last:
+                co[width - 1] = f"{name}_co{width - 1}"
+            elif carry_out:
+                co[len(seg) - 1] = f"{name}_co{len(seg) - 1}"
+            s = tuple(s_nets[i] for i in seg) + (GND,) * pad
+            di = tuple(di_nets[i] for i in seg) + (GND,) * pad
+            if cells:
+                ci, cyinit = self.carries[-1].co[width - 1], GND
+            elif self.family.carry_cell == "CARRY4":
+                ci, cyinit = GND, carry_in
+            else:
+                ci, cyinit = carry_in, GND
+            self.carries.append(Carry(name, self.family.carry_cell, ci, cyinit, di, s, o, tuple(co)))
+            cells.append(name)
+            for k, i in enumerate(seg):
+                sums[positions[i]] = o[k]
+            if last and carry_out:
+                sums[hi + 1] = co[len(seg) - 1]
+        self.chains.append(tuple(cells))
+        return sums
+
+    # -- output -------------------------------------------------------------
+    def materialise(self, bits: dict[int, Term]) -> dict[int, str]:
+        """Nets for terms; AND/NAND terms get LUTs, paired into LUT6_2 where they fit."""
+        nets: dict[int, str] = {}
+        pending = []
+        for weight in sorted(bits):
+            term = bits[weight]
+            if term.kind == "const":
+                nets[weight] = VCC if term.value else GND
+            elif term.kind == "net":
+                nets[weight] = term.nets[0]
+            else:
+                pending.append(weight)
+        for first, second in pair_by_support({w: bits[w].nets for w in pending}):
+            o6, o5 = self.lut_pair(bits[first], bits[second] if second is not None else None, hint="pp")
+            nets[first] = o6
+            if second is not None:
+                nets[second] = o5
+        return nets
+
+    def netlist(self, name, inputs, outputs, **extra) -> Netlist:
+        return Netlist(
+            name=name,
+            inputs=tuple(inputs),
+            outputs=tuple(outputs),
+            luts=tuple(self.luts),
+            carries=tuple(self.carries),
+            chains=tuple(self.chains),
+            **extra,
+        )
+
+
+def pair_by_support(supports: dict[int, tuple[str, ...]], limit: int = 5) -> list[tuple[int, int | None]]:
+    """Pair functions into LUT6_2s (union of inputs <= limit) with a maximum matching.
+
+    Returns (first, second-or-None) in a deterministic order.
+    """
+    keys = sorted(supports)
+    g = nx.Graph()
+    g.add_nodes_from(keys)
+    for x_index, x in enumerate(keys):
+        for y in keys[x_index + 1:]:
+            if len(set(supports[x]) | set(supports[y])) <= limit:
+                g.add_edge(x, y)
+    matching = nx.max_weight_matching(g, maxcardinality=True)
+    partner: dict[int, int] = {}
+    for x, y in matching:
+        partner[x], partner[y] = y, x
+    pairs, done = [], set()
+    for x in keys:
+        if x in done:
+            continue
+        y = partner.get(x)
+        pairs.append((x, y) if y is None or x < y else (y, x))
+        done.update({x, y} - {None})
+    return pairs

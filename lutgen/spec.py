@@ -1,0 +1,142 @@
+"""What to build, and the one place where bad input is refused.
+
+Every user-facing value passes through here; the rest of the compiler may
+assume a valid spec. Errors are `SpecError` with a one-line message that
+names the problem and the allowed range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIN_WIDTH = 1
+MAX_WIDTH = 16
+MAX_ACC_BITS = 64
+DEFAULT_ACC_DEPTH_LOG2 = 10  # the default accumulator holds 2**10 products without overflow
+
+
+class SpecError(ValueError):
+    """Bad user input; the message is one line, fit to print as it is."""
+
+
+@dataclass(frozen=True)
+class MulSpec:
+    """A w x a product, each operand signed or unsigned, full-width result."""
+
+    w: int
+    a: int
+    signed_w: bool = False
+    signed_a: bool = False
+    family: str = "xcup"
+    construction: str | None = None  # None: the cheapest applicable one
+
+    @property
+    def out_bits(self) -> int:
+        return self.w + self.a
+
+    @property
+    def signed_out(self) -> bool:
+        return self.signed_w or self.signed_a
+
+    @property
+    def tag(self) -> str:
+        """Short configuration name used in module and file names."""
+        sw = "s" if self.signed_w else "u"
+        sa = "s" if self.signed_a else "u"
+        return f"w{self.w}{sw}_a{self.a}{sa}_{self.family}"
+
+    def product_range(self) -> tuple[int, int]:
+        """Smallest and largest value of w*a."""
+        w_lo, w_hi = operand_range(self.w, self.signed_w)
+        a_lo, a_hi = operand_range(self.a, self.signed_a)
+        corners = [x * y for x in (w_lo, w_hi) for y in (a_lo, a_hi)]
+        return min(corners), max(corners)
+
+
+@dataclass(frozen=True)
+class PeSpec:
+    """A multiply-accumulate processing element: MulSpec plus an accumulator."""
+
+    mul: MulSpec
+    acc_bits: int
+
+    @property
+    def tag(self) -> str:
+        return f"{self.mul.tag}_acc{self.acc_bits}"
+
+
+def operand_range(bits: int, signed: bool) -> tuple[int, int]:
+    if signed:
+        return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return 0, (1 << bits) - 1
+
+
+def bits_for_range(lo: int, hi: int, signed: bool) -> int:
+    """Fewest bits that hold every integer in [lo, hi]."""
+    if not signed:
+        return max(1, hi.bit_length())
+    n = 1
+    while not (-(1 << (n - 1)) <= lo and hi <= (1 << (n - 1)) - 1):
+        n += 1
+    return n
+
+
+def default_acc_bits(mul: MulSpec) -> int:
+    """Enough bits for 2**10 accumulations of any product without overflow."""
+    lo, hi = mul.product_range()
+    k = 1 << DEFAULT_ACC_DEPTH_LOG2
+    return bits_for_range(lo * k, hi * k, mul.signed_out)
+
+
+def parse_width(name: str, value: object) -> int:
+    """An operand width: an integer from MIN_WIDTH to MAX_WIDTH."""
+    allowed = f"an integer from {MIN_WIDTH} to {MAX_WIDTH}"
+    number = _parse_int(name, value, allowed)
+    if not MIN_WIDTH <= number <= MAX_WIDTH:
+        raise SpecError(f"{name} must be {allowed}, got {number}")
+    return number
+
+
+def _parse_int(name: str, value: object, allowed: str) -> int:
+    if isinstance(value, bool):
+        raise SpecError(f"{name} must be {allowed}, got {value!r}")
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise SpecError(f"{name} must be {allowed}, got {str(value)!r}") from None
+
+
+def make_mul_spec(w, a, signed_w=False, signed_a=False, family="xcup", construction=None) -> MulSpec:
+    """Validate raw values (ints or strings) and build a MulSpec."""
+    from .constructions import CONSTRUCTION_NAMES
+    from .target import FAMILIES
+
+    if family not in FAMILIES:
+        raise SpecError(f"unknown family {family!r}; choose one of: {', '.join(sorted(FAMILIES))}")
+    if construction is not None and construction not in CONSTRUCTION_NAMES:
+        raise SpecError(
+            f"unknown construction {construction!r}; choose one of: {', '.join(CONSTRUCTION_NAMES)}"
+        )
+    return MulSpec(
+        w=parse_width("--w", w),
+        a=parse_width("--a", a),
+        signed_w=bool(signed_w),
+        signed_a=bool(signed_a),
+        family=family,
+        construction=construction,
+    )
+
+
+def make_pe_spec(mul: MulSpec, acc_bits=None) -> PeSpec:
+    """Validate the accumulator width: at least the product width, at most MAX_ACC_BITS."""
+    if acc_bits is None:
+        return PeSpec(mul, default_acc_bits(mul))
+    lowest = mul.out_bits
+    allowed = f"an integer from {lowest} (the product width) to {MAX_ACC_BITS}"
+    bits = _parse_int("--acc", acc_bits, allowed)
+    if not lowest <= bits <= MAX_ACC_BITS:
+        raise SpecError(f"--acc must be {allowed}, got {bits}")
+    return PeSpec(mul, bits)

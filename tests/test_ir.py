@@ -1,0 +1,124 @@
+"""The IR stages alone: heap, truth tables, netlist invariants, packing."""
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lutgen.cells import GND, VCC, NetlistError, check
+from lutgen.constructions import build_multiplier
+from lutgen.heap import build_heap
+from lutgen.pack import check_placement, pack
+from lutgen.spec import MulSpec
+from lutgen.truth import init_dual, init_single
+
+from reference import all_pairs, as_value
+
+
+@pytest.mark.parametrize("signed_w,signed_a", list(itertools.product([False, True], repeat=2)))
+def test_heap_sums_to_the_product(signed_w, signed_a):
+    for w, a in itertools.product(range(1, 7), repeat=2):
+        heap = build_heap(MulSpec(w, a, signed_w, signed_a))
+        heap.check()
+        w_in, a_in = all_pairs(w, a)
+        expected = (as_value(w_in, w, signed_w) * as_value(a_in, a, signed_a)) % (1 << (w + a))
+        assert np.array_equal(heap.evaluate(w_in, a_in), expected)
+
+
+def test_heap_baugh_wooley_shape():
+    """8x8 signed: the sign row and column are NAND except their corner; constant 2^8 + 2^15."""
+    heap = build_heap(MulSpec(8, 8, True, True))
+    nand = {(b.i, b.j) for b in heap.bits if b.negated}
+    assert nand == {(7, j) for j in range(7)} | {(i, 7) for i in range(7)}
+    assert heap.constant == (1 << 8) + (1 << 15)
+    assert heap.constant_weights() == [8, 15]
+    assert heap.graph.nodes[("pp", 7, 7)]["kind"] == "and"
+
+
+def test_heap_check_fails_on_a_wrong_sign():
+    heap = build_heap(MulSpec(3, 3, True, False))
+    bits = list(heap.bits)
+    bits[0] = replace(bits[0], negated=not bits[0].negated)
+    with pytest.raises(AssertionError):
+        replace(heap, bits=tuple(bits)).check()
+
+
+def test_init_values():
+    assert init_single(lambda x, y: x & y, 2) == 0x8888888888888888
+    assert init_single(lambda *b: 1, 0) == (1 << 64) - 1
+    # O6 = x ^ y on the high half, O5 = x on the low half
+    assert init_dual(lambda x, y: x ^ y, lambda x, y: x, 2) == 0x66666666AAAAAAAA
+
+
+def _mul():
+    return build_multiplier(MulSpec(4, 4))
+
+
+def test_check_accepts_generated_netlists():
+    check(_mul())
+
+
+def test_check_finds_a_double_driver():
+    n = _mul()
+    luts = list(n.luts)
+    luts[1] = replace(luts[1], o6=luts[0].o6)
+    with pytest.raises(NetlistError, match="driven twice"):
+        check(replace(n, luts=tuple(luts)))
+
+
+def test_check_finds_a_cycle():
+    n = _mul()
+    luts = list(n.luts)
+    first = luts[0]
+    luts[0] = replace(first, inputs=(first.o6,) + first.inputs[1:])
+    with pytest.raises(NetlistError, match="cycle"):
+        check(replace(n, luts=tuple(luts)))
+
+
+def test_check_requires_i5_high_for_two_outputs():
+    n = _mul()
+    index = next(k for k, lut in enumerate(n.luts) if lut.o5)
+    luts = list(n.luts)
+    luts[index] = replace(luts[index], inputs=luts[index].inputs[:5] + (GND,))
+    with pytest.raises(NetlistError, match="I5"):
+        check(replace(n, luts=tuple(luts)))
+
+
+def test_check_rejects_di_from_another_lut():
+    n = _mul()
+    carry = n.carries[0]
+    other = next(lut.o5 for lut in n.luts if lut.o5 and lut.o6 != carry.s[0])
+    bad = replace(carry, di=(other,) + carry.di[1:])
+    with pytest.raises(NetlistError, match="DI"):
+        check(replace(n, carries=(bad,) + n.carries[1:]))
+
+
+def test_check_finds_a_chain_break():
+    n = build_multiplier(MulSpec(8, 8, family="xc7"))
+    chain = next(c for c in n.chains if len(c) > 1)
+    carries = [replace(c, ci=VCC) if c.name == chain[1] else c for c in n.carries]
+    with pytest.raises(NetlistError, match="chain break"):
+        check(replace(n, carries=tuple(carries)))
+
+
+@pytest.mark.parametrize("family,per_site", [("xc7", 4), ("xcup", 8)])
+def test_chains_cascade_and_pack(family, per_site):
+    """Chains longer than a site cascade CO[top] -> CI and sit in consecutive sites."""
+    n = build_multiplier(MulSpec(16, 16, True, True, family))
+    assert all(c.width == per_site for c in n.carries)
+    assert any(len(chain) > 1 for chain in n.chains)
+    placement = pack(n, family)
+    check_placement(n, placement)
+    assert placement.sites >= -(-len(n.luts) // per_site)
+    assert placement.sites >= len(n.carries)
+
+
+def test_placement_check_fails_on_a_moved_lut():
+    n = _mul()
+    placement = pack(n, "xcup")
+    moved = list(placement.lut_slot)
+    name, site, slot = moved[0]
+    moved[0] = (name, site, (slot + 1) % 8)
+    with pytest.raises(NetlistError):
+        check_placement(n, replace(placement, lut_slot=tuple(moved)))

@@ -1,0 +1,79 @@
+"""Every construction of every small multiplier against the integer product, bit-exactly.
+
+The model (lutgen.simulate) reads only cells and primitive semantics, so this
+checks the constructions, not a restatement of them.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from lutgen.constructions import CONSTRUCTION_NAMES, build_multiplier, candidates
+from lutgen.simulate import run_comb
+from lutgen.spec import MulSpec
+
+from reference import all_pairs, as_value, break_one_lut, corner_and_random_pairs
+
+SIGNS = list(itertools.product([False, True], repeat=2))
+FAMILIES = ["xc7", "xcup"]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("signed_w,signed_a", SIGNS)
+@pytest.mark.parametrize("w", range(1, 9))
+def test_exhaustive_up_to_8_bits(w, signed_w, signed_a, family):
+    """All w, a in 1..8, all input combinations, every applicable construction."""
+    for a in range(1, 9):
+        spec = MulSpec(w, a, signed_w, signed_a, family)
+        w_in, a_in = all_pairs(w, a)
+        expected = as_value(w_in, w, signed_w) * as_value(a_in, a, signed_a)
+        built = candidates(spec)
+        assert {dict(n.meta)["construction"] for n in built} >= {"array", "tiles"}
+        for netlist in built:
+            got = run_comb(netlist, w=w_in, a=a_in)["p"]
+            assert np.array_equal(got, expected), (spec, dict(netlist.meta))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("signed_w,signed_a", SIGNS)
+@pytest.mark.parametrize("w", range(9, 17))
+def test_wide_random_and_corners(w, signed_w, signed_a, family):
+    """9..16 bits: corner values (0, max, min, -1, alternating) crossed, plus random vectors."""
+    for a in (1, 2, 5, 8, 9, 12, 16):
+        spec = MulSpec(w, a, signed_w, signed_a, family)
+        w_in, a_in = corner_and_random_pairs(w, a, signed_w, signed_a, 3000, seed=w * 100 + a)
+        expected = as_value(w_in, w, signed_w) * as_value(a_in, a, signed_a)
+        for netlist in candidates(spec):
+            got = run_comb(netlist, w=w_in, a=a_in)["p"]
+            assert np.array_equal(got, expected), (spec, dict(netlist.meta))
+
+
+def test_the_check_catches_a_wrong_init():
+    """The comparison above can fail: one flipped INIT bit is seen."""
+    broken = break_one_lut(build_multiplier(MulSpec(4, 4)))
+    w_in, a_in = all_pairs(4, 4)
+    assert not np.array_equal(run_comb(broken, w=w_in, a=a_in)["p"], w_in * a_in)
+
+
+@pytest.mark.parametrize("name", CONSTRUCTION_NAMES)
+def test_forcing_a_construction(name):
+    spec = MulSpec(2, 3, construction=name)
+    netlist = build_multiplier(spec)
+    assert dict(netlist.meta)["construction"] == name
+
+
+def test_choice_is_the_cheapest():
+    for w, a in [(2, 2), (3, 5), (4, 4), (8, 8), (6, 3)]:
+        spec = MulSpec(w, a, True, False)
+        chosen = build_multiplier(spec)
+        assert len(chosen.luts) == min(len(n.luts) for n in candidates(spec))
+
+
+@pytest.mark.parametrize(
+    "w,a,luts",
+    [(2, 2, 2), (3, 3, 5), (3, 5, 11), (4, 4, 13), (8, 8, 57)],
+)
+def test_unsigned_lut_counts(w, a, luts):
+    """The known costs (DESIGN.md): fused array (w-1)*a+1, tables below that."""
+    assert len(build_multiplier(MulSpec(w, a)).luts) == luts

@@ -26,8 +26,12 @@ fi
 stamp="$VENV/.lutgen-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: creating $VENV and installing lutgen with its test tools"
+    log="$VENV/setup.log"
     python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q -e '.[test]'
+    if ! { "$VENV/bin/python" -m pip install --upgrade pip && "$VENV/bin/python" -m pip install -e '.[test]'; } >"$log" 2>&1; then
+        tail -n 30 "$log"
+        echo "setup: pip install failed; the whole log is in $log" >&2
+        exit 1
+    fi
     touch "$stamp"
 fi

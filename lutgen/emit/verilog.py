@@ -8,21 +8,15 @@ which Verilator's default --unused-regexp exempts from lint.
 
 from __future__ import annotations
 
-import re
-
 from .. import __version__
-from ..cells import CONSTANTS, Carry, Lut, Netlist
+from ..cells import Carry, Lut, Netlist
 
-_PORT_BIT = re.compile(r"^(\w+)\[(\d+)\]$")
-
-
-def _ref(net: str | None) -> str:
-    assert net is not None
-    return net  # port bits ("w[3]"), constants ("1'b0") and wires are all valid Verilog as they are
+# Net names are valid Verilog as they are: port bits ("w[3]"), constants
+# ("1'b0") and wire names.
 
 
 def _bus(nets) -> str:
-    return "{" + ", ".join(_ref(n) for n in reversed(nets)) + "}"
+    return "{" + ", ".join(reversed(nets)) + "}"
 
 
 def _internal_wires(netlist: Netlist) -> list[str]:
@@ -43,7 +37,7 @@ def _carry_outputs(carry: Carry) -> tuple[list[str], list[str]]:
 
 
 def _lut_text(lut: Lut) -> str:
-    pins = ", ".join(f".I{k}({_ref(net)})" for k, net in enumerate(lut.inputs))
+    pins = ", ".join(f".I{k}({net})" for k, net in enumerate(lut.inputs))
     if lut.o5 is None:
         outs = f".O({lut.o6})"
     else:
@@ -55,10 +49,10 @@ def _carry_text(carry: Carry) -> str:
     o, co = _carry_outputs(carry)
     if carry.kind == "CARRY4":
         head = f"    CARRY4 {carry.name} ("
-        carry_in = f".CI({_ref(carry.ci)}), .CYINIT({_ref(carry.cyinit)})"
+        carry_in = f".CI({carry.ci}), .CYINIT({carry.cyinit})"
     else:
         head = f'    CARRY8 #(.CARRY_TYPE("SINGLE_CY8")) {carry.name} ('
-        carry_in = f".CI({_ref(carry.ci)}), .CI_TOP(1'b0)"
+        carry_in = f".CI({carry.ci}), .CI_TOP(1'b0)"
     return (
         f"{head}.CO({_bus(co)}), .O({_bus(o)}), {carry_in},\n"
         f"        .DI({_bus(carry.di)}), .S({_bus(carry.s)}));"
@@ -101,7 +95,7 @@ def emit_module(netlist: Netlist, header: list[str], port_doc: dict[str, str] | 
     for ff in netlist.ffs:
         lines.append(
             f"    FDRE #(.INIT(1'b0)) {ff.name} (.Q({ff.q}), .C({netlist.clock}), "
-            f".CE({_ref(ff.ce)}), .R({_ref(ff.r)}), .D({_ref(ff.d)}));"
+            f".CE({ff.ce}), .R({ff.r}), .D({ff.d}));"
         )
     lines.append("")
     for name, nets in netlist.outputs:
@@ -110,5 +104,3 @@ def emit_module(netlist: Netlist, header: list[str], port_doc: dict[str, str] | 
     lines.append("`default_nettype wire")
     return "\n".join(lines) + "\n"
 
-
-__all__ = ["emit_module", "CONSTANTS"]

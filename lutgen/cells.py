@@ -183,7 +183,8 @@ def check(netlist: Netlist) -> None:
       LUT that feeds nothing else's S; DI[k] is a constant, a non-LUT net, or
       the O5 of the very LUT that drives S[k];
     - chains cascade CO[top] -> CI, in listed order, and every carry is in
-      exactly one chain;
+      exactly one chain; a chain's own carry-in comes through the bypass
+      (a constant or a routed net), never from another carry's CO;
     - FF inputs are driven and the netlist has a clock when it has FFs.
     """
     drivers = netlist.drivers()
@@ -233,8 +234,10 @@ def check(netlist: Netlist) -> None:
             if name in seen:
                 raise NetlistError(f"{name} in two chains")
             seen.add(name)
-        if carries[chain[0]].ci not in CONSTANTS:
-            raise NetlistError(f"chain starting at {chain[0]} has a non-constant carry-in")
+        first = carries[chain[0]]
+        for net in (first.ci, first.cyinit):
+            if drivers.get(net, ("", ""))[1].startswith("CO"):
+                raise NetlistError(f"chain starting at {chain[0]} takes a carry-out outside its chain")
     if seen != set(carries):
         raise NetlistError("every carry cell must belong to exactly one chain")
     if netlist.ffs and not netlist.clock:

@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("lutgen: interrupted\n")
         code = 130
+    except BrokenPipeError:  # e.g. `lutgen ... | head -1`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
     except Exception as exc:  # a compiler bug: one line, the traceback only on request
         if os.environ.get("LUTGEN_DEBUG"):
             raise

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.formal
 
 def test_12x12_signed_equals_w_times_a(tmp_path):
     core = generate_mul(make_mul_spec(12, 12, True, True))
+    assert core.report["construction"] == "booth"
     assert prove_equivalent(tmp_path, core.verilog, core.netlist.name, signed_product_spec(12, 12, True, True))
 
 
@@ -25,7 +26,10 @@ def test_12x12_with_one_flipped_init_bit_is_caught(tmp_path):
     assert not prove_equivalent(tmp_path, verilog, broken.name, signed_product_spec(12, 12, True, True))
 
 
-@pytest.mark.parametrize("signed_w,signed_a,family", [(True, False, "xc7"), (False, True, "xcup"), (False, False, "xc7")])
-def test_6x7_mixed_signs_equal_w_times_a(tmp_path, signed_w, signed_a, family):
-    core = generate_mul(make_mul_spec(6, 7, signed_w, signed_a, family))
+@pytest.mark.parametrize(
+    "signed_w,signed_a,family,construction",
+    [(True, False, "xc7", "booth"), (False, True, "xcup", "array"), (False, False, "xc7", "tiles"), (True, True, "xcup", "array")],
+)
+def test_6x7_every_construction_and_sign_mix(tmp_path, signed_w, signed_a, family, construction):
+    core = generate_mul(make_mul_spec(6, 7, signed_w, signed_a, family, construction))
     assert prove_equivalent(tmp_path, core.verilog, core.netlist.name, signed_product_spec(6, 7, signed_w, signed_a))

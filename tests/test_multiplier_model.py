@@ -71,9 +71,16 @@ def test_choice_is_the_cheapest():
 
 
 @pytest.mark.parametrize(
-    "w,a,luts",
-    [(2, 2, 2), (3, 3, 5), (3, 5, 11), (4, 4, 13), (8, 8, 57)],
+    "construction,w,a,signed,luts",
+    [
+        ("table", 2, 2, False, 2),
+        ("table", 3, 3, False, 5),
+        ("array", 3, 5, False, 11),  # (w-1)*a+1, DESIGN.md
+        ("array", 4, 4, False, 13),
+        ("array", 8, 8, False, 57),
+        ("booth", 8, 8, True, 40),  # 4 rows of 10: (a+2)*ceil(w/2)
+    ],
 )
-def test_unsigned_lut_counts(w, a, luts):
-    """The known costs (DESIGN.md): fused array (w-1)*a+1, tables below that."""
-    assert len(build_multiplier(MulSpec(w, a)).luts) == luts
+def test_known_lut_counts(construction, w, a, signed, luts):
+    spec = MulSpec(w, a, signed, signed, construction=construction)
+    assert len(build_multiplier(spec).luts) == luts

@@ -32,6 +32,7 @@ def test_8x8_signed_exhaustive_batched(tmp_path, family):
     """
     lanes = int(os.environ.get("LUTGEN_TB_LANES", "4"))
     core = generate_mul(make_mul_spec(8, 8, True, True, family))
+    assert core.report["construction"] == "booth"
     (path,) = [p for p in write_files(tmp_path, core.files) if p.suffix == ".v"]
     wrapper = tmp_path / "tb_batch.v"
     wrapper.write_text(batch_wrapper(core.netlist.name, 8, 8, lanes))

@@ -15,7 +15,7 @@ from ..cells import Netlist, check
 from ..heap import BitHeap, build_heap
 from ..spec import MulSpec, SpecError
 from ..target import FAMILIES
-from . import rows, table
+from . import booth, rows, table
 from .builder import NetlistBuilder
 
 
@@ -63,6 +63,12 @@ CONSTRUCTIONS: tuple[Construction, ...] = (
         "2 x k carry-chain tiles summed by a tree of carry-chain adders",
         lambda heap: True,
         _row_variants(rows.build_tiles),
+    ),
+    Construction(
+        "booth",
+        "radix-4 Booth array: half the rows, one LUT6 per bit folds the Booth select into the add",
+        lambda heap: True,
+        tuple((f"recode-{over}", "baugh-wooley", over, booth.build_booth) for over in ("w", "a")),
     ),
 )
 

@@ -18,21 +18,57 @@ from ..truth import init_dual, init_single
 
 @dataclass(frozen=True)
 class Term:
-    """A bit that a LUT can compute from at most two nets: a net, AND/NAND of two nets, or a constant."""
+    """A bit that a LUT can fold in: a net, a small function of a few nets, or a constant.
 
-    kind: str  # "net" | "and" | "nand" | "andnot" (first AND NOT second) | "const"
+    Kinds: "net"; "and", "nand", "andnot" (first AND NOT second) of two nets;
+    "fn", any function of its nets given as a truth table (bit r of `value`
+    is the output for nets' bits r = sum(bit_k << k)); "const" (`value`).
+    """
+
+    kind: str
     nets: tuple[str, ...] = ()
-    value: int = 0  # for "const"
+    value: int = 0
 
     def eval(self, env: dict[str, np.ndarray]):
         if self.kind == "const":
             return self.value
         if self.kind == "net":
             return env[self.nets[0]]
+        if self.kind == "fn":
+            index = sum(np.asarray(env[n], dtype=np.int64) << k for k, n in enumerate(self.nets))
+            table = np.array([(self.value >> r) & 1 for r in range(1 << len(self.nets))], dtype=np.uint8)
+            return table[index]
         if self.kind == "andnot":
             return env[self.nets[0]] & (env[self.nets[1]] ^ 1)
         v = env[self.nets[0]] & env[self.nets[1]]
         return v ^ 1 if self.kind == "nand" else v
+
+
+def fn_term(nets: tuple[str, ...], fn) -> "Term":
+    """The term computing fn(*bits of nets), with constant nets folded away.
+
+    Inputs it does not depend on are dropped; a constant or a plain net
+    comes back as such.
+    """
+    live = tuple(dict.fromkeys(n for n in nets if n not in (GND, VCC)))
+
+    def full(*bits):
+        env = dict(zip(live, bits))
+        env[GND], env[VCC] = 0, 1
+        return fn(*[env[n] for n in nets])
+
+    rows = np.arange(1 << len(live), dtype=np.int64)
+    out = np.broadcast_to(np.asarray(full(*[(rows >> k) & 1 for k in range(len(live))])) & 1, rows.shape)
+    needed = [k for k in range(len(live)) if np.any(out != out[rows ^ (1 << k)])]
+    if not needed:
+        return Term("const", value=int(out[0]))
+    kept = tuple(live[k] for k in needed)
+    local = np.arange(1 << len(kept), dtype=np.int64)
+    index = sum(((local >> m) & 1) << k for m, k in enumerate(needed))
+    table = out[index]
+    if len(kept) == 1 and table[0] == 0:
+        return Term("net", kept)
+    return Term("fn", kept, int(sum(int(b) << r for r, b in enumerate(table))))
 
 
 ZERO = Term("const", value=0)
@@ -110,12 +146,13 @@ class NetlistBuilder:
         return self.lut([first], lambda x: x, term5=second, hint=hint)
 
     # -- carry chains -------------------------------------------------------
-    def chain_add(self, a: dict[int, Term], b: dict[int, Term], cin: int, lo: int, hi: int, carry_out: bool) -> dict[int, str]:
-        """a + b + cin over weights lo..hi on one carry chain.
+    def chain_add(self, a: dict[int, Term], b: dict[int, Term], cin: int | str, lo: int, hi: int, carry_out: bool) -> dict[int, str]:
+        """a + b + cin over weights lo..hi on one carry chain; cin is 0, 1 or a net.
 
         Position p has one LUT: O6 = a_p ^ b_p (the propagate, into S), O5 = a_p
-        (the generate when a_p == b_p, into DI). Returns weight -> sum net, plus
-        weight hi+1 from CO when carry_out.
+        (the generate when a_p == b_p, into DI). When the two terms need six
+        inputs, the LUT is a LUT6 and DI takes the plain-net addend through the
+        bypass. Returns weight -> sum net, plus weight hi+1 from CO when carry_out.
         """
         width = self.family.carry_width
         positions = list(range(lo, hi + 1))
@@ -132,12 +169,19 @@ class NetlistBuilder:
                 other = tb if ta.kind == "const" else ta
                 s, _ = self.lut([other, const], lambda x, y: x ^ y, hint="cy")
                 di = VCC if const.value else GND
-            else:
+            elif len(unique_nets([ta, tb])) <= 5:
                 s, di = self.lut([ta, tb], lambda x, y: x ^ y, term5=ta, hint="cy")
+            else:
+                if ta.kind != "net":
+                    ta, tb = tb, ta
+                if ta.kind != "net":
+                    raise ValueError("a six-input carry position needs one plain-net addend for the DI bypass")
+                s, _ = self.lut([ta, tb], lambda x, y: x ^ y, hint="cy")
+                di = ta.nets[0]
             s_nets.append(s)
             di_nets.append(di)
         sums: dict[int, str] = {}
-        carry_in = VCC if cin else GND
+        carry_in = cin if isinstance(cin, str) else (VCC if cin else GND)
         cells: list[str] = []
         for start in range(0, len(positions), width):
             seg = range(start, min(start + width, len(positions)))

@@ -75,17 +75,17 @@ class ConstantPlacer:
     def __init__(self, constant: int, width: int):
         self.pending = {k for k in range(width) if (constant >> k) & 1}
 
-    def place(self, a: dict, b: dict, lo: int, hi: int, extend_to: int | None) -> tuple[int, int]:
+    def place(self, a: dict, b: dict, lo: int, hi: int, extend_to: int | None, cin_free: bool = True) -> tuple[int, int]:
         """Put pending bits into this chain; returns (carry-in, new hi).
 
-        A bit can go into the carry-in (weight lo) or into an empty a/b slot in
-        lo..hi; with extend_to set, also above hi up to that weight.
+        A bit can go into the carry-in (weight lo, when free) or into an empty
+        a/b slot in lo..hi; with extend_to set, also above hi up to that weight.
         """
         cin = 0
         for k in sorted(self.pending):
             if k < lo:
                 continue
-            if k == lo and not cin:
+            if k == lo and not cin and cin_free:
                 cin = 1
             elif lo <= k <= hi and k not in a:
                 a[k] = ONE
@@ -100,22 +100,29 @@ class ConstantPlacer:
         return cin, hi
 
 
-def add_rows(builder: NetlistBuilder, x: Row, y: Row, consts: ConstantPlacer, width: int, last: bool) -> Row:
+def add_rows(builder: NetlistBuilder, x: Row, y: Row, consts: ConstantPlacer, width: int, last: bool,
+             cin: str | None = None) -> Row:
     """x + y (+ constant bits that fit) on one chain, modulo 2**width.
 
     Bits below the other row's lowest weight pass through; the chain starts
-    lower only to pick up a constant bit there.
+    lower only to pick up a constant bit there. A `cin` net is added at y's
+    lowest weight (a Booth row's negation).
     """
     bottom, lo = min(x.lo, y.lo), max(x.lo, y.lo)
-    lo = min([k for k in consts.pending if bottom <= k < lo] + [lo])
+    if cin is None:
+        lo = min([k for k in consts.pending if bottom <= k < lo] + [lo])
+    elif lo != y.lo:
+        raise ValueError("a carry-in net needs the chain to start at the row's lowest weight")
     signed = x.sext or y.sext
     if signed:
         hi = min(max(x.sign_top(), y.sign_top()) + 1, width - 1)
     else:
         hi = max(x.top, y.top)
     a, b = x.span(lo, hi), y.span(lo, hi)
-    cin, hi = consts.place(a, b, lo, hi, extend_to=width - 1 if last and not signed else None)
-    sums = builder.chain_add(a, b, cin, lo, hi, carry_out=not signed and hi + 1 < width)
+    const_cin, hi = consts.place(a, b, lo, hi, extend_to=width - 1 if last and not signed else None,
+                                 cin_free=cin is None)
+    sums = builder.chain_add(a, b, cin if cin is not None else const_cin, lo, hi,
+                             carry_out=not signed and hi + 1 < width)
     bits = {k: t for k, t in (*x.bits.items(), *y.bits.items()) if k < lo}
     bits.update({k: Term("net", (net,)) for k, net in sums.items()})
     return Row(bits, sext=signed and hi < width - 1)

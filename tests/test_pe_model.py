@@ -51,7 +51,7 @@ def test_pe_accumulates(w, a, acc, signed_w, signed_a, family):
     cycles = random_cycles(spec, 60, seed=w * 31 + a)
     got = [o["acc"] for o in run_seq(netlist, cycles)]
     want = reference_mac(cycles, spec)
-    assert all(np.array_equal(g, r) for g, r in zip(got, want))
+    assert all(np.array_equal(g, r) for g, r in zip(got, want, strict=True))
 
 
 def test_pe_wraps_at_a_narrow_accumulator():

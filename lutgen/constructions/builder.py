@@ -158,26 +158,7 @@ class NetlistBuilder:
         positions = list(range(lo, hi + 1))
         s_nets, di_nets = [], []
         for p in positions:
-            ta, tb = a.get(p, ZERO), b.get(p, ZERO)
-            if ta.kind == "const" and tb.kind != "const":
-                ta, tb = tb, ta  # keep the constant on the DI side: it needs no O5
-            if tb.kind == "const" and ta.kind == "const":
-                s, _ = self.lut([ta, tb], lambda x, y: x ^ y, hint="cy")
-                di = VCC if (ta.value and tb.value) else GND
-            elif ta.kind == "const" or tb.kind == "const":
-                const = ta if ta.kind == "const" else tb
-                other = tb if ta.kind == "const" else ta
-                s, _ = self.lut([other, const], lambda x, y: x ^ y, hint="cy")
-                di = VCC if const.value else GND
-            elif len(unique_nets([ta, tb])) <= 5:
-                s, di = self.lut([ta, tb], lambda x, y: x ^ y, term5=ta, hint="cy")
-            else:
-                if ta.kind != "net":
-                    ta, tb = tb, ta
-                if ta.kind != "net":
-                    raise ValueError("a six-input carry position needs one plain-net addend for the DI bypass")
-                s, _ = self.lut([ta, tb], lambda x, y: x ^ y, hint="cy")
-                di = ta.nets[0]
+            s, di = self._carry_position(a.get(p, ZERO), b.get(p, ZERO))
             s_nets.append(s)
             di_nets.append(di)
         sums: dict[int, str] = {}
@@ -210,6 +191,27 @@ class NetlistBuilder:
                 sums[hi + 1] = co[len(seg) - 1]
         self.chains.append(tuple(cells))
         return sums
+
+    def _carry_position(self, ta: Term, tb: Term) -> tuple[str, str]:
+        """The LUT of one carry position: (S net, DI net) for addends ta, tb.
+
+        DI only matters when S = 0, that is when ta == tb, so DI may be either
+        addend: a constant one goes straight to DI, a plain net through the
+        bypass when the LUT needs all six inputs, otherwise ta from O5.
+        """
+        if ta.kind == "const":
+            ta, tb = tb, ta
+        if tb.kind == "const":
+            s, _ = self.lut([ta, tb], lambda x, y: x ^ y, hint="cy")
+            return s, VCC if tb.value else GND
+        if len(unique_nets([ta, tb])) <= 5:
+            return self.lut([ta, tb], lambda x, y: x ^ y, term5=ta, hint="cy")
+        if ta.kind != "net":
+            ta, tb = tb, ta
+        if ta.kind != "net":
+            raise ValueError("a six-input carry position needs one plain-net addend for the DI bypass")
+        s, _ = self.lut([ta, tb], lambda x, y: x ^ y, hint="cy")
+        return s, ta.nets[0]
 
     # -- output -------------------------------------------------------------
     def materialise(self, bits: dict[int, Term]) -> dict[int, str]:

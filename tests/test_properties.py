@@ -10,7 +10,7 @@ from lutgen.spec import MulSpec
 from reference import as_value
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)  # the same examples in every CI run
 @given(
     w=st.integers(1, 16), a=st.integers(1, 16), signed_w=st.booleans(), signed_a=st.booleans(),
     family=st.sampled_from(["xc7", "xcup"]), construction=st.sampled_from(CONSTRUCTION_NAMES),

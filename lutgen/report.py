@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .cells import Netlist
+from .depth import critical_depth
 from .pack import Placement
 from .target import FAMILIES
 
@@ -12,7 +13,10 @@ from .target import FAMILIES
 def resources(netlist: Netlist, placement: Placement) -> dict:
     counts = netlist.cell_counts()
     family = FAMILIES[placement.family]
+    levels, bits = critical_depth(netlist)
     return {
+        "depth_lut_levels": levels,
+        "depth_carry_bits": bits,
         "lut_sites": len(netlist.luts),
         "LUT6_2": counts.get("LUT6_2", 0),
         "LUT6": counts.get("LUT6", 0),
@@ -52,5 +56,6 @@ def summary(report: dict) -> str:
     if r["FDRE"]:
         parts.append(f"{r['FDRE']} FFs")
     parts.append(f"{r['sites']} {r['site_kind']}")
+    parts.append(f"depth {r['depth_lut_levels']} LUT + {r['depth_carry_bits']} carry bits")
     construction = report["construction"] + (f" ({report['variant']})" if report["variant"] else "")
     return f"{report['module']}: {', '.join(parts)}; construction: {construction}"

@@ -122,3 +122,26 @@ def test_placement_check_fails_on_a_moved_lut():
     moved[0] = (name, site, (slot + 1) % 8)
     with pytest.raises(NetlistError):
         check_placement(n, replace(placement, lut_slot=tuple(moved)))
+
+
+def test_depth_of_known_shapes():
+    from lutgen.depth import critical_depth
+
+    # a table: every output one LUT from the inputs
+    assert critical_depth(build_multiplier(MulSpec(3, 3))) == (1, 0)
+    # one 2x5 tile: a LUT, then positions 1..5 of one chain up to CO
+    assert critical_depth(build_multiplier(MulSpec(2, 5, construction="array"))) == (1, 5)
+    # the fused array adds one LUT level per further row
+    assert critical_depth(build_multiplier(MulSpec(5, 5, construction="array")))[0] == 4
+
+
+def test_depth_counts_the_pe_register_inputs():
+    from lutgen.depth import critical_depth
+    from lutgen.pe import build_pe
+    from lutgen.spec import make_mul_spec, make_pe_spec
+
+    mul = build_multiplier(MulSpec(2, 5, construction="array"))
+    pe = build_pe(make_pe_spec(make_mul_spec(2, 5, construction="array"), 12))
+    levels, bits = critical_depth(pe)
+    assert levels == critical_depth(mul)[0] + 1  # the accumulator's LUT level
+    assert bits > critical_depth(mul)[1]

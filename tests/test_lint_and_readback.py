@@ -24,11 +24,15 @@ CONFIGS = [
     ("pe", 3, 5, True, False, "xc7"),
     ("pe", 8, 8, True, True, "xcup"),
     ("pe", 1, 1, False, True, "xc7"),
+    # forced constructions, so each one's emitted form is linted too
+    ("mul", 5, 7, True, False, "xc7", "tiles"),
+    ("mul", 6, 6, False, True, "xcup", "array"),
+    ("mul", 7, 5, False, False, "xcup", "booth"),
 ]
 
 
-def _generate(kind, w, a, sw, sa, family):
-    mul = make_mul_spec(w, a, sw, sa, family)
+def _generate(kind, w, a, sw, sa, family, construction=None):
+    mul = make_mul_spec(w, a, sw, sa, family, construction)
     return generate_mul(mul) if kind == "mul" else generate_pe(make_pe_spec(mul))
 
 
@@ -45,7 +49,7 @@ def test_verilator_lint_is_clean(tmp_path, config):
     assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("config", CONFIGS[:4] + CONFIGS[-3:], ids=lambda c: "-".join(map(str, c)))
+@pytest.mark.parametrize("config", CONFIGS[:4] + CONFIGS[-6:], ids=lambda c: "-".join(map(str, c)))
 def test_counted_back_equals_report(tmp_path, config):
     need("iverilog", "pyverilog preprocesses with iverilog -E")
     core = _generate(*config)

@@ -58,12 +58,12 @@ def booth_row(digit: tuple[str, str, str], y_width: int, y_signed: bool, y_name:
         y_i = _bit(y, i, y_width, y_signed)
         y_prev = _bit(y, i - 1, y_width, y_signed)
         bits[shift + i] = fn_term((hi, mid, lo, y_i, y_prev), _booth_bit)
-    never_negative = hi == GND
-    if never_negative:
-        # a digit in {0, 1, 2} times an unsigned Y: drop the zero sign bit and the zero top
+    signed_row = hi != GND or y_signed  # a digit in {0, 1, 2} times an unsigned Y is never negative
+    if not signed_row:
+        # drop the zero sign bit and the zero top
         while len(bits) > 1 and bits[max(bits)].kind == "const" and bits[max(bits)].value == 0:
             del bits[max(bits)]
-    return Row(bits, sext=not never_negative), hi
+    return Row(bits, sext=signed_row), hi
 
 
 def build_booth(builder: NetlistBuilder, heap: BitHeap, over: str) -> dict[int, str]:

@@ -1,8 +1,9 @@
 """The public API: spec in, verified-by-construction netlist, Verilog and report out.
 
     from lutgen.api import generate_mul, generate_pe
-    from lutgen.spec import make_mul_spec, make_pe_spec
+    from lutgen.spec import make_mul_spec, make_pe_spec, make_dot_spec
     core = generate_pe(make_pe_spec(make_mul_spec(3, 5)))
+    dot = generate_dot(make_dot_spec(make_mul_spec(4, 4, True, True), 8, accumulate=True))
     core.verilog, core.report, core.netlist
 
 Everything here is pure except `write_files`.
@@ -19,9 +20,10 @@ from .cells import Netlist
 from .constructions import build_multiplier
 from .emit.verilog import emit_module
 from .pack import Placement, check_placement, pack
+from .dot import build_dot
 from .pe import PORT_DOC, build_pe
 from .report import make_report, summary, to_json
-from .spec import MulSpec, PeSpec, SpecError
+from .spec import DotSpec, MulSpec, PeSpec, SpecError
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,35 @@ def generate_pe(spec: PeSpec) -> Generated:
     ]
     doc = {name: text for name, _, text in PORT_DOC}
     header = _header("multiply-accumulate PE", spec.mul, report, extra)
+    return Generated(netlist, placement, emit_module(netlist, header, doc), report)
+
+
+def generate_dot(spec: DotSpec) -> Generated:
+    """N-lane dot product; with spec.acc_bits, a multi-lane PE (accumulator like generate_pe's)."""
+    netlist = build_dot(spec)
+    placement = pack(netlist, spec.mul.family)
+    check_placement(netlist, placement)
+    spec_dict = {**_spec_dict(spec.mul), "lanes": spec.lanes, "sum_bits": spec.sum_bits, "acc_bits": spec.acc_bits}
+    report = make_report("dot", netlist, placement, spec_dict)
+    kind = "signed" if spec.mul.signed_out else "unsigned"
+    n, w, a = spec.lanes, spec.mul.w, spec.mul.a
+    doc = {
+        "w": f"{n} weights, lane k in bits [{w}*k +: {w}]",
+        "a": f"{n} activations, lane k in bits [{a}*k +: {a}]",
+    }
+    extra = [f"dot product of {n} lanes: sum_k w_k * a_k, {kind}, {spec.sum_bits} bits (exact)"]
+    if spec.acc_bits is None:
+        doc["p"] = f"sum of the {n} products, {kind}, full width"
+    else:
+        doc.update({name: text for name, _, text in PORT_DOC if name not in ("w", "a")})
+        doc["en"] = "valid/enable: accumulate this cycle's dot product"
+        doc["clr"] = "with en: start a new sum, acc <= dot product"
+        extra += [
+            "  acc <= 0                        if rst",
+            "  acc <= (clr ? 0 : acc) + sum    else if en",
+            f"  acc is {spec.acc_bits} bits, {kind}, wraps modulo 2**{spec.acc_bits}",
+        ]
+    header = _header(f"{n}-lane dot product", spec.mul, report, extra)
     return Generated(netlist, placement, emit_module(netlist, header, doc), report)
 
 

@@ -7,13 +7,14 @@ import os
 import sys
 
 from . import __version__
-from .spec import MAX_WIDTH, MIN_WIDTH, SpecError
+from .spec import MAX_LANES, MAX_WIDTH, MIN_LANES, MIN_WIDTH, SpecError
 
 EXAMPLES_MAIN = """\
 examples:
   lutgen pe --w 3 --a 5                      3x5 unsigned MAC PE into ./lutgen_out
   lutgen mul --w 8 --a 8 --signed-w --signed-a --family xc7 -o build
   lutgen mul --w 4 --a 4 --construction tiles
+  lutgen dot --lanes 8 --w 4 --a 4 --signed-w --signed-a --acc 20
 """
 
 EXAMPLES_MUL = """\
@@ -30,10 +31,22 @@ EXAMPLES_PE = """\
 examples:
   lutgen pe --w 3 --a 5
   lutgen pe --w 4 --a 4 --signed-w --acc 24 --family xc7 -o build
+  lutgen pe --w 4 --a 4 --lanes 8        an 8-lane dot-product PE
 
 ports: clk, rst (sync reset, acc <= 0), en (accumulate w*a), clr (with en:
 acc <= w*a), w, a, acc. The default --acc holds 2**10 products without
-overflow.
+overflow. With --lanes N, w and a carry N lanes packed (lane k in bits
+[W*k +: W]) and each cycle adds the sum of the N products.
+"""
+
+EXAMPLES_DOT = """\
+examples:
+  lutgen dot --lanes 8 --w 4 --a 4 --signed-w --signed-a
+  lutgen dot --lanes 16 --w 3 --a 5 --signed-w --acc 24 --family xc7
+
+ports: w (N*W bits, lane k in bits [W*k +: W]), a (N*A bits), and p, the
+exact sum of the N products. With --acc BITS: clk, rst, en, clr and acc,
+as for `lutgen pe`.
 """
 
 
@@ -66,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"lutgen {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{mul,pe}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{mul,pe,dot}", parser_class=_Parser)
     mul = sub.add_parser("mul", help="combinational multiplier p = w * a", epilog=EXAMPLES_MUL,
                          formatter_class=argparse.RawDescriptionHelpFormatter,
                          description="Write a combinational w x a multiplier built from LUT6_2 and carry primitives.")
@@ -77,12 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(pe)
     pe.add_argument("--acc", default=None, metavar="BITS",
                     help="accumulator width, from W+A to 64 (default: enough for 2**10 products)")
+    pe.add_argument("--lanes", default="1", metavar="N",
+                    help=f"products summed per cycle, {MIN_LANES} to {MAX_LANES} (default 1)")
+    dot = sub.add_parser("dot", help="N-lane dot product, optionally with an accumulator", epilog=EXAMPLES_DOT,
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         description="Write the sum of N products w_k * a_k, combinational or accumulated.")
+    _add_common(dot)
+    dot.add_argument("--lanes", required=True, metavar="N", help=f"number of products, {MIN_LANES} to {MAX_LANES}")
+    dot.add_argument("--acc", default=None, metavar="BITS",
+                     help="add an accumulator of BITS bits (at least the sum's width, at most 64)")
     return parser
 
 
 def run(argv: list[str] | None = None) -> int:
-    from .api import generate_mul, generate_pe, write_files
-    from .spec import make_mul_spec, make_pe_spec
+    from .api import generate_dot, generate_mul, generate_pe, write_files
+    from .spec import make_dot_spec, make_mul_spec, make_pe_spec, parse_lanes
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -92,6 +114,10 @@ def run(argv: list[str] | None = None) -> int:
     mul_spec = make_mul_spec(args.w, args.a, args.signed_w, args.signed_a, args.family, args.construction)
     if args.command == "mul":
         core = generate_mul(mul_spec)
+    elif args.command == "dot":
+        core = generate_dot(make_dot_spec(mul_spec, args.lanes, args.acc))
+    elif parse_lanes(args.lanes) > 1:
+        core = generate_dot(make_dot_spec(mul_spec, args.lanes, args.acc, accumulate=True))
     else:
         core = generate_pe(make_pe_spec(mul_spec, args.acc))
     written = write_files(args.out, core.files)

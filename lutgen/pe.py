@@ -26,34 +26,44 @@ PORT_DOC = (
     ("a", "input", "activation operand"),
     ("acc", "output", "accumulator register"),
 )
+CONTROL_INPUTS = ("rst", "en", "clr")
 
 
 def module_name(spec: PeSpec) -> str:
     return f"lutgen_pe_{spec.tag}"
 
 
+def add_accumulator(builder: NetlistBuilder, value: tuple[str, ...], signed: bool, acc_bits: int) -> tuple[tuple[str, ...], tuple[Ff, ...]]:
+    """acc <= rst ? 0 : en ? (clr ? 0 : acc) + value : acc; returns (acc nets, FFs).
+
+    One carry chain: each position's LUT folds `acc AND NOT clr` into the
+    adder; `value` is sign-extended (or zero-extended) to acc_bits.
+    """
+    n = len(value)
+    q = tuple(f"{builder.prefix}q{i}" for i in range(acc_bits))
+    v_bits = [value[min(i, n - 1)] if (i < n or signed) else None for i in range(acc_bits)]
+    kept = {i: Term("andnot", (q[i], "clr")) for i in range(acc_bits)}
+    addend = {i: net_term(net) for i, net in enumerate(v_bits) if net is not None}
+    sums = builder.chain_add(kept, addend, 0, 0, acc_bits - 1, carry_out=False)
+    ffs = tuple(Ff(f"{builder.prefix}ff{i}", sums[i], "en", "rst", q[i]) for i in range(acc_bits))
+    return q, ffs
+
+
 def build_pe(spec: PeSpec) -> Netlist:
     mul = build_multiplier(spec.mul)
     product = dict(mul.outputs)["p"]
-    n = len(product)
     builder = NetlistBuilder(FAMILIES[spec.mul.family], prefix="acc_")
-    q = [f"acc_q{i}" for i in range(spec.acc_bits)]
-    # sign-extend the product into the accumulator's width
-    p_bits = [product[min(i, n - 1)] if (i < n or spec.mul.signed_out) else None for i in range(spec.acc_bits)]
-    kept = {i: Term("andnot", (q[i], "clr")) for i in range(spec.acc_bits)}
-    addend = {i: net_term(net) for i, net in enumerate(p_bits) if net is not None}
-    sums = builder.chain_add(kept, addend, 0, 0, spec.acc_bits - 1, carry_out=False)
-    ffs = tuple(Ff(f"acc_ff{i}", sums[i], "en", "rst", q[i]) for i in range(spec.acc_bits))
+    q, ffs = add_accumulator(builder, product, spec.mul.signed_out, spec.acc_bits)
     netlist = Netlist(
         name=module_name(spec),
         inputs=mul.inputs,
-        outputs=(("acc", tuple(q)),),
+        outputs=(("acc", q),),
         luts=mul.luts + tuple(builder.luts),
         carries=mul.carries + tuple(builder.carries),
         ffs=ffs,
         chains=mul.chains + tuple(builder.chains),
         clock="clk",
-        scalar_inputs=("rst", "en", "clr"),
+        scalar_inputs=CONTROL_INPUTS,
         output_signed=(("acc", spec.mul.signed_out),),
         meta=mul.meta + (("multiplier", mul.name),),
     )

@@ -13,7 +13,10 @@ from .cells import GND, VCC, Carry, Lut, Netlist, comb_order
 
 
 def _int_bits(values: np.ndarray, width: int) -> list[np.ndarray]:
-    values = np.asarray(values, dtype=np.int64)
+    """Bit planes of port values; ports wider than 63 bits take Python ints (dtype=object)."""
+    values = np.asarray(values)
+    if values.dtype != object:
+        values = values.astype(np.int64)
     return [((values >> i) & 1).astype(np.uint8) for i in range(width)]
 
 

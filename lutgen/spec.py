@@ -12,6 +12,8 @@ from dataclasses import dataclass
 MIN_WIDTH = 1
 MAX_WIDTH = 16
 MAX_ACC_BITS = 64
+MIN_LANES = 1
+MAX_LANES = 1024
 DEFAULT_ACC_DEPTH_LOG2 = 10  # the default accumulator holds 2**10 products without overflow
 
 
@@ -63,6 +65,29 @@ class PeSpec:
     @property
     def tag(self) -> str:
         return f"{self.mul.tag}_acc{self.acc_bits}"
+
+
+@dataclass(frozen=True)
+class DotSpec:
+    """sum over `lanes` of w_k * a_k; combinational, or accumulated when acc_bits is set."""
+
+    mul: MulSpec
+    lanes: int
+    acc_bits: int | None = None
+
+    def sum_range(self) -> tuple[int, int]:
+        lo, hi = self.mul.product_range()
+        return lo * self.lanes, hi * self.lanes
+
+    @property
+    def sum_bits(self) -> int:
+        """Width of the exact combinational sum."""
+        return bits_for_range(*self.sum_range(), self.mul.signed_out)
+
+    @property
+    def tag(self) -> str:
+        acc = f"_acc{self.acc_bits}" if self.acc_bits is not None else ""
+        return f"{self.mul.tag}_l{self.lanes}{acc}"
 
 
 def operand_range(bits: int, signed: bool) -> tuple[int, int]:
@@ -128,6 +153,36 @@ def make_mul_spec(w, a, signed_w=False, signed_a=False, family="xcup", construct
         family=family,
         construction=construction,
     )
+
+
+def default_dot_acc_bits(mul: MulSpec, lanes: int) -> int:
+    """Enough bits for 2**10 accumulations of the whole dot product without overflow."""
+    lo, hi = mul.product_range()
+    k = lanes << DEFAULT_ACC_DEPTH_LOG2
+    return bits_for_range(lo * k, hi * k, mul.signed_out)
+
+
+def parse_lanes(value: object) -> int:
+    allowed = f"an integer from {MIN_LANES} to {MAX_LANES}"
+    lanes = _parse_int("--lanes", value, allowed)
+    if not MIN_LANES <= lanes <= MAX_LANES:
+        raise SpecError(f"--lanes must be {allowed}, got {lanes}")
+    return lanes
+
+
+def make_dot_spec(mul: MulSpec, lanes, acc_bits=None, accumulate: bool = False) -> DotSpec:
+    """A dot product; with accumulate (or an explicit acc_bits) it ends in an accumulator register."""
+    n = parse_lanes(lanes)
+    if acc_bits is None and not accumulate:
+        return DotSpec(mul, n, None)
+    if acc_bits is None:
+        return DotSpec(mul, n, default_dot_acc_bits(mul, n))
+    lowest = DotSpec(mul, n).sum_bits
+    allowed = f"an integer from {lowest} (the width of one sum of {n} products) to {MAX_ACC_BITS}"
+    bits = _parse_int("--acc", acc_bits, allowed)
+    if not lowest <= bits <= MAX_ACC_BITS:
+        raise SpecError(f"--acc must be {allowed}, got {bits}")
+    return DotSpec(mul, n, bits)
 
 
 def make_pe_spec(mul: MulSpec, acc_bits=None) -> PeSpec:

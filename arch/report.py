@@ -127,11 +127,12 @@ def exploration_dict(exploration: Exploration) -> dict:
         "candidates_evaluated": exploration.evaluated,
         "best": {"fps": exploration.best.fps, "ii_cycles": exploration.best.ii, "lut": exploration.best.usage["LUT"]},
         "pareto_fps_vs_lut": exploration.front,
-        "pareto_fps_vs_memory": memory_front(exploration.front_all),
+        "pareto_fps_vs_memory": memory_front([p for p in exploration.front_all if p["fits"]]),
     }
 
 
 def memory_front(points: list[dict]) -> list[dict]:
+    """Designs no other beats on frames/s and on-chip memory together."""
     front = []
     for p in sorted(points, key=lambda q: (q["onchip_memory_bram36_equiv"], -q["fps"])):
         if not front or p["fps"] > front[-1]["fps"]:
@@ -153,7 +154,8 @@ def plot_front(exploration: Exploration, path) -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     for axis, key, label, front in (
         (left, "lut", "LUTs", exploration.front),
-        (right, "onchip_memory_bram36_equiv", "on-chip memory (BRAM36 + 8 x URAM)", memory_front(exploration.front_all)),
+        (right, "onchip_memory_bram36_equiv", "on-chip memory (BRAM36 + 8 x URAM)",
+         memory_front([p for p in exploration.front_all if p["fits"]])),
     ):
         every = exploration.front_all
         axis.scatter([p[key] for p in every], [p["fps"] for p in every], s=6, c="0.75", label="evaluated designs")
@@ -164,9 +166,9 @@ def plot_front(exploration: Exploration, path) -> None:
             axis.plot([p[key] for p in unfit], [p["fps"] for p in unfit], "x", ms=4, c="tab:red", label="Pareto front, over budget")
         axis.set_xlabel(label)
         axis.set_ylabel("frames/s")
-        axis.set_xscale("log")
         axis.set_yscale("log")
         axis.grid(True, which="both", alpha=0.3)
+    left.set_xscale("log")
     left.axvline(best.budget["LUT"], color="tab:red", lw=0.8, ls="--", label="LUT budget")
     left.legend(fontsize=7)
     fig.suptitle(f"{best.net.name} on {best.device.name} at {best.clock_mhz:g} MHz: best {best.fps:.1f} frames/s")

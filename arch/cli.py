@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .device import DEVICES, Limits, get_device
-from .explore import DEFAULT_CLOCK_MHZ, explore
+from .explore import DEFAULT_CLOCK_MHZ, explore, precision_search_from_dict
 from .network import ArchError, Network, network_from_dict
 from .precision import load_mapping, load_precision
 from .report import design_dict, exploration_dict, plot_front, text_report, to_json
@@ -18,6 +18,7 @@ examples:
   lutgen arch report --net resnet18 --device xcvu9p
   lutgen arch report --net resnet152 --device xczu9eg --precision my_widths.yaml --clock 250
   lutgen arch explore --net mynet.json --device xc7z020 -o build
+  lutgen arch explore --net resnet18 --device xczu9eg --sensitivity loss.yaml --max-loss 1.0
 """
 
 
@@ -37,6 +38,9 @@ def add_parsers(sub, parser_class) -> None:
         p.add_argument("--clock", default=str(DEFAULT_CLOCK_MHZ), metavar="MHZ", help=f"clock in MHz (default {DEFAULT_CLOCK_MHZ:g})")
         p.add_argument("--bandwidth", default=None, metavar="GBPS",
                        help="off-chip weight bandwidth in GB/s (default: the device table's)")
+        p.add_argument("--sensitivity", metavar="FILE",
+                       help="also choose widths per layer: {layers: {name or pattern: {w4a4: loss, w8a8: loss}}}, JSON or YAML")
+        p.add_argument("--max-loss", default=None, metavar="X", help="total loss proxy allowed with --sensitivity")
         p.add_argument("--lut-limit", default="0.70", metavar="FRACTION", help="share of LUTs the design may use (default 0.70)")
         p.add_argument("-o", "--out", default="lutgen_out", metavar="DIR", help="output directory (default ./lutgen_out)")
 
@@ -70,7 +74,12 @@ def run(args, write_files) -> int:
     net = load_network(args.net)
     if args.precision:
         net = load_precision(net, args.precision)
-    exploration = explore(net, device, limits, clock, bandwidth, show_progress=sys.stderr.isatty())
+    precision = None
+    if args.sensitivity:
+        precision = precision_search_from_dict(net, load_mapping(args.sensitivity, "sensitivity"), args.max_loss)
+    elif args.max_loss is not None:
+        raise ArchError("--max-loss needs --sensitivity FILE")
+    exploration = explore(net, device, limits, clock, bandwidth, show_progress=sys.stderr.isatty(), precision=precision)
     stem = f"arch_{net.name}_{device.name}"
     report = design_dict(exploration.best)
     if args.arch_command == "report":

@@ -18,12 +18,13 @@ bandwidth / spilled bytes per frame.
 from __future__ import annotations
 
 import bisect
+import fnmatch
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .dataflow import foldings
 from .device import Device, Limits, budget
-from .network import ArchError, Network, total_macs, weight_bits
+from .network import MAX_BITS, MIN_BITS, ArchError, Layer, Network, total_macs
 from .resources import LayerCost, layer_cost
 
 DEFAULT_CLOCK_MHZ = 200.0
@@ -40,6 +41,7 @@ class Design:
     usage: dict[str, int] = field(default_factory=dict)
     spilled: list[str] = field(default_factory=list)
     spilled_bits: int = 0
+    loss: float = 0.0  # total accuracy proxy of the chosen widths
 
     @property
     def ii(self) -> int:
@@ -111,20 +113,24 @@ def share_weights(device: Device, limits: Limits) -> dict[str, float]:
     return {r: (1.0 / b[r] if b[r] else 0.0) for r in ("LUT", "FF", "BRAM36", "URAM")}
 
 
-def _score(cost: LayerCost, weights: dict[str, float]) -> float:
-    return cost.lut * weights["LUT"] + cost.ff * weights["FF"] + cost.bram36 * weights["BRAM36"] + cost.uram * weights["URAM"]
+def _score(cost: LayerCost, weights: dict[str, float], loss_weight: float = 0.0) -> float:
+    return (cost.lut * weights["LUT"] + cost.ff * weights["FF"] + cost.bram36 * weights["BRAM36"]
+            + cost.uram * weights["URAM"] + loss_weight * cost.loss)
 
 
 class LayerOptions:
-    """One layer's foldings, sorted by cycles, with the cheapest one at or under each cycle count."""
+    """One layer's options, sorted by cycles, with the cheapest one at or under each cycle count."""
 
-    def __init__(self, costs: list[LayerCost], weights: dict[str, float]):
-        costs = sorted(costs, key=lambda c: (c.cycles, _score(c, weights), c.folding))
+    def __init__(self, costs: list[LayerCost], weights: dict[str, float], loss_weight: float = 0.0):
+        def score(c):
+            return _score(c, weights, loss_weight)
+
+        costs = sorted(costs, key=lambda c: (c.cycles, score(c), c.folding, c.loss))
         self.cycles = [c.cycles for c in costs]
         self.cheapest: list[LayerCost] = []
         best = None
         for c in costs:
-            if best is None or _score(c, weights) < _score(best, weights):
+            if best is None or score(c) < score(best):
                 best = c
             self.cheapest.append(best)
 
@@ -140,12 +146,89 @@ def progress(items, label: str, enabled: bool):
     return tqdm(items, desc=label, unit="layer", file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
-def layer_options(net: Network, device: Device, limits: Limits, show_progress: bool = False) -> list[LayerOptions]:
-    weights = share_weights(device, limits)
-    return [
-        LayerOptions([layer_cost(net, layer, f, device) for f in foldings(net, layer)], weights)
-        for layer in progress(net.layers, f"costing {net.name} on {device.name}", show_progress)
-    ]
+@dataclass(frozen=True)
+class PrecisionSearch:
+    """Widths the search may pick per layer, each with an accuracy-loss proxy, and the total allowed.
+
+    Layers without an entry keep the widths they have, at loss 0.
+    """
+
+    choices: dict[str, tuple[tuple[int, int, float], ...]]  # layer -> ((w_bits, a_bits, loss), ...)
+    max_loss: float
+
+
+def precision_search_from_dict(net: Network, data: dict, max_loss=None) -> PrecisionSearch:
+    """{"max_loss": X, "layers": {"name or pattern": {"w4a4": 0.3, "w8a8": 0.0}}}; later patterns win."""
+    rules = data.get("layers")
+    if not isinstance(rules, dict) or not rules:
+        raise ArchError("sensitivity file needs 'layers': {layer or pattern: {wWaA: loss, ...}}")
+    if max_loss is None:
+        max_loss = data.get("max_loss")
+    if max_loss is None:
+        raise ArchError("give the allowed total loss: --max-loss X, or max_loss in the sensitivity file")
+    try:
+        max_loss = float(max_loss)
+    except (TypeError, ValueError):
+        raise ArchError(f"max_loss must be a number, got {max_loss!r}") from None
+    names = [layer.name for layer in net.layers]
+    choices: dict[str, tuple] = {}
+    for pattern, table in rules.items():
+        matched = fnmatch.filter(names, str(pattern))
+        if not matched:
+            raise ArchError(f"sensitivity names layer {pattern!r}, which is not in network {net.name!r}")
+        if not isinstance(table, dict) or not table:
+            raise ArchError(f"sensitivity for {pattern!r}: needs {{wWaA: loss, ...}}, got {table!r}")
+        options = []
+        for key, loss in table.items():
+            w, a = _parse_widths(str(key), str(pattern))
+            try:
+                options.append((w, a, float(loss)))
+            except (TypeError, ValueError):
+                raise ArchError(f"sensitivity for {pattern!r}: loss of {key} must be a number, got {loss!r}") from None
+        for name in matched:
+            choices[name] = tuple(sorted(options))
+    return PrecisionSearch(choices, max_loss)
+
+
+def _parse_widths(key: str, where: str) -> tuple[int, int]:
+    body = key.lower()
+    if body.startswith("w") and "a" in body:
+        w_text, a_text = body[1:].split("a", 1)
+        if w_text.isdigit() and a_text.isdigit():
+            w, a = int(w_text), int(a_text)
+            if MIN_BITS <= w <= MAX_BITS and MIN_BITS <= a <= MAX_BITS:
+                return w, a
+    raise ArchError(f"sensitivity for {where!r}: {key!r} must be wWaA with widths {MIN_BITS}..{MAX_BITS}, e.g. w4a4")
+
+
+def layer_variants(net: Network, precision: PrecisionSearch | None) -> list[list[tuple[Layer, float]]]:
+    out = []
+    for layer in net.layers:
+        choices = precision.choices.get(layer.name) if precision else None
+        if not choices:
+            out.append([(layer, 0.0)])
+            continue
+        variants = []
+        for w, a, loss in choices:
+            if layer.is_compute:
+                variants.append((replace(layer, w_bits=w, a_bits=a, channel_w_bits=None), loss))
+            else:
+                variants.append((replace(layer, a_bits=a), loss))
+        out.append(variants)
+    return out
+
+
+def layer_costs(net: Network, device: Device, precision: PrecisionSearch | None = None,
+                show_progress: bool = False) -> list[list[LayerCost]]:
+    """Every option of every layer: its foldings, times its width choices when precision is searched."""
+    per_layer = []
+    variants = layer_variants(net, precision)
+    for layer, options in progress(list(zip(net.layers, variants)), f"costing {net.name} on {device.name}", show_progress):
+        costs = []
+        for variant, loss in options:
+            costs += [replace(layer_cost(net, variant, f, device), loss=loss) for f in foldings(net, variant)]
+        per_layer.append(costs)
+    return per_layer
 
 
 @dataclass
@@ -156,34 +239,100 @@ class Exploration:
     front_all: list[dict]  # every evaluated design, one point each
 
 
+FRONT_CAP = 64  # (score, loss) points kept per layer in the precision search; exact below it
+
+
+def _variant_options(costs: list[LayerCost], weights: dict[str, float]) -> list[tuple[float, LayerOptions]]:
+    """One LayerOptions per width choice (by loss), so each choice keeps its own cheapest folding."""
+    by_loss: dict[float, list[LayerCost]] = {}
+    for c in costs:
+        by_loss.setdefault(c.loss, []).append(c)
+    return [(loss, LayerOptions(group, weights)) for loss, group in sorted(by_loss.items())]
+
+
+def _choose(layers: list[list[tuple[float, LayerOptions]]], ii: int, weights, max_loss: float) -> list[LayerCost] | None:
+    """Per layer, the option meeting `ii` that minimises the summed resource score within the loss budget.
+
+    A dynamic programme over the (score, loss) Pareto front of the layers so
+    far: exact while the front stays under FRONT_CAP points, thinned evenly
+    beyond. Without width choices every layer has one loss and it is a
+    plain per-layer minimum.
+    """
+    front = [(0.0, 0.0, None)]  # (score, loss, back pointer)
+    for variants in layers:
+        picks = []
+        for loss, options in variants:
+            if options.cycles[0] <= ii:
+                pick = options.within(ii)
+                picks.append((_score(pick, weights), loss, pick))
+        if not picks:
+            return None
+        merged = sorted(
+            ((s0 + s1, l0 + l1, (node, pick)) for s0, l0, node in [(f[0], f[1], f) for f in front]
+             for s1, l1, pick in picks if l0 + l1 <= max_loss + 1e-12),
+            key=lambda t: (t[1], t[0]),
+        )
+        front = []
+        for item in merged:  # keep points whose score beats every lower-loss point
+            if not front or item[0] < front[-1][0] - 1e-15:
+                front.append(item)
+        if not front:
+            return None
+        if len(front) > FRONT_CAP:
+            step = (len(front) - 1) / (FRONT_CAP - 1)
+            front = [front[round(k * step)] for k in range(FRONT_CAP)]
+    best = min(front, key=lambda t: (t[0], t[1]))
+    chosen = []
+    node = best
+    while node[2] is not None:
+        parent, pick = node[2]
+        chosen.append(pick)
+        node = parent
+    return chosen[::-1]
+
+
 def explore(net: Network, device: Device, limits: Limits = Limits(), clock_mhz: float = DEFAULT_CLOCK_MHZ,
-            bandwidth: float | None = None, show_progress: bool = False) -> Exploration:
+            bandwidth: float | None = None, show_progress: bool = False,
+            precision: PrecisionSearch | None = None) -> Exploration:
     bandwidth = device.ddr_gbytes_s if bandwidth is None else bandwidth
-    options = layer_options(net, device, limits, show_progress)
-    fastest_possible = max(o.cycles[0] for o in options)
-    candidates = sorted({c for o in options for c in o.cycles if c >= fastest_possible})
+    costs = layer_costs(net, device, precision, show_progress)
+    weights = share_weights(device, limits)
+    layers = [_variant_options(layer, weights) for layer in costs]
+    max_loss = precision.max_loss if precision is not None else 0.0
+    fastest_possible = max(min(c.cycles for c in options) for options in costs)
+    candidates = sorted({c.cycles for options in costs for c in options if c.cycles >= fastest_possible})
     best: Design | None = None
+    smallest: Design | None = None
     points = []
     for ii in candidates:
-        design = assemble(net, device, [o.within(ii) for o in options], limits, clock_mhz, bandwidth)
-        points.append(_point(design))
+        chosen = _choose(layers, ii, weights, max_loss)
+        if chosen is None:
+            continue
+        design = assemble(net, device, chosen, limits, clock_mhz, bandwidth)
+        design.loss = sum(c.loss for c in chosen)
+        points.append(_point(design, design.loss))
+        smallest = design
         if design.fits and (best is None or (design.fps, -design.usage["LUT"]) > (best.fps, -best.usage["LUT"])):
             best = design
     if best is None:
-        slowest = assemble(net, device, [o.within(candidates[-1]) for o in options], limits, clock_mhz, bandwidth)
+        if smallest is None:
+            raise ArchError(f"{net.name}: no choice of widths stays within --max-loss {max_loss:g}")
         raise ArchError(f"{net.name} does not fit {device.name} at any folding: even the smallest design "
-                        f"{describe_over(slowest)}")
-    return Exploration(best, pareto(points), len(candidates), points)
+                        f"{describe_over(smallest)}")
+    if precision is not None:
+        best.net = net.with_layers([c.variant for c in best.costs])
+    return Exploration(best, pareto(points), len(points), points)
 
 
-def _point(design: Design) -> dict:
+def _point(design: Design, loss: float = 0.0) -> dict:
     return {
+        "loss": loss,
         "ii_cycles": design.ii,
         "fps": design.fps,
         "lut": design.usage["LUT"],
         "ff": design.usage["FF"],
         "onchip_memory_bram36_equiv": design.usage["BRAM36"] + 8 * design.usage["URAM"],
-        "parameter_bits": sum(weight_bits(design.net, layer) for layer in design.net.layers),
+        "parameter_bits": sum(c.weight_bits for c in design.costs),
         "fits": design.fits,
     }
 

@@ -67,6 +67,7 @@ def design_dict(design: Design) -> dict:
         "fits": design.fits,
         "over": design.over(),
         "weights_offchip": design.spilled,
+        "accuracy_loss_proxy": design.loss,
         "parameters": params,
         "parameter_bits": param_bits,
         "float32_parameter_bits": FLOAT_BITS * params,
@@ -109,6 +110,8 @@ def text_report(report: dict) -> str:
         f"params   {report['parameters']:,} weights, {report['parameter_bits'] / 8e6:.2f} MB; "
         f"float32 {report['float32_parameter_bits'] / 8e6:.2f} MB; {report['memory_reduction']:.2f}x smaller"
     )
+    if report["accuracy_loss_proxy"]:
+        lines.append(f"loss     {report['accuracy_loss_proxy']:g} (sum of the chosen widths' sensitivity proxies)")
     if report["weights_offchip"]:
         lines.append(f"off-chip weights: {len(report['weights_offchip'])} layers ({', '.join(report['weights_offchip'][:5])}"
                      + (", ..." if len(report["weights_offchip"]) > 5 else "") + ")")

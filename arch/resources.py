@@ -45,6 +45,8 @@ class LayerCost:
     weight_bits: int  # parameters (weights, not biases)
     weight_memory: Mapping  # what may be spilled off chip
     parts: dict = field(default_factory=dict, compare=False)  # LUTs by part, for the report
+    variant: Layer | None = field(default=None, compare=False)  # the layer with the widths costed
+    loss: float = 0.0  # accuracy proxy of those widths (precision search)
 
     def totals(self) -> dict[str, int]:
         return {"LUT": self.lut, "FF": self.ff, "BRAM36": self.bram36, "URAM": self.uram, "DSP": 0}
@@ -139,7 +141,7 @@ def layer_cost(net: Network, layer: Layer, folding: Folding, device) -> LayerCos
     return LayerCost(
         layer=layer.name, folding=folding, cycles=cycle_count, lut=total["LUT"], ff=total["FF"],
         carry=total["CARRY"], bram36=total["BRAM36"], uram=total["URAM"], weight_bits=weight_bit_count,
-        weight_memory=weight_memory, parts=dict(parts),
+        weight_memory=weight_memory, parts=dict(parts), variant=layer,
     )
 
 

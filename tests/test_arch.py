@@ -251,3 +251,43 @@ def test_arch_errors_are_one_line(tmp_path, args, message):
     assert r.returncode == 2
     assert message in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert not (tmp_path / "lutgen_out").exists()
+
+
+def test_precision_search_matches_brute_force():
+    """With widths to choose and a loss budget, the search finds the best II that brute force finds."""
+    from lutgen.arch.explore import layer_costs, precision_search_from_dict
+
+    net = build_network("pq", Shape(4, 6, 6), [
+        Layer("c1", "conv", ("input",), out_channels=4, kernel=3, padding=1, w_bits=8, a_bits=8),
+        Layer("c2", "conv", ("c1",), out_channels=8, kernel=1, w_bits=8, a_bits=8),
+    ])
+    sensitivity = {"layers": {"c*": {"w2a2": 1.0, "w4a4": 0.4, "w8a8": 0.0}}}
+    device = replace(get_device("xczu9eg"), luts=2_500, ffs=10**9, bram36=10**6, lutram_luts=10**9)
+    limits = Limits(lut=1.0)
+    for max_loss in (0.0, 0.4, 1.0, 2.0):
+        precision = precision_search_from_dict(net, sensitivity, max_loss)
+        options = layer_costs(net, device, precision)
+        best_ii = None
+        for combo in itertools.product(*options):
+            if sum(c.loss for c in combo) > max_loss:
+                continue
+            design = assemble(net, device, list(combo), limits, 200.0, 19.2)
+            if design.fits and (best_ii is None or design.ii < best_ii):
+                best_ii = design.ii
+        if best_ii is None:
+            with pytest.raises(ArchError):
+                explore(net, device, limits, precision=precision)
+            continue
+        found = explore(net, device, limits, precision=precision)
+        assert found.best.ii == best_ii, max_loss
+        assert found.best.loss <= max_loss
+        assert [layer.w_bits for layer in found.best.net.layers] == [c.variant.w_bits for c in found.best.costs]
+
+
+def test_bad_sensitivity_is_refused():
+    from lutgen.arch.explore import precision_search_from_dict
+
+    with pytest.raises(ArchError, match="'w4x4' must be wWaA with widths 1..16"):
+        precision_search_from_dict(small_net(), {"layers": {"c1": {"w4x4": 0.1}}}, 1.0)
+    with pytest.raises(ArchError, match="give the allowed total loss"):
+        precision_search_from_dict(small_net(), {"layers": {"c1": {"w4a4": 0.1}}})

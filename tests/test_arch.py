@@ -291,3 +291,18 @@ def test_bad_sensitivity_is_refused():
         precision_search_from_dict(small_net(), {"layers": {"c1": {"w4x4": 0.1}}}, 1.0)
     with pytest.raises(ArchError, match="give the allowed total loss"):
         precision_search_from_dict(small_net(), {"layers": {"c1": {"w4a4": 0.1}}})
+
+
+def test_arch_file_errors_are_one_line(tmp_path):
+    (tmp_path / "bad.json").write_text(json.dumps({"input": [3, 8, 8], "layers": [{"type": "deconv"}]}))
+    (tmp_path / "wide.yaml").write_text("default: {w_bits: 17}\n")
+    (tmp_path / "broken.json").write_text("{not json")
+    cases = [
+        (["--net", "bad.json"], "unknown layer type 'deconv'"),
+        (["--net", "resnet18", "--precision", "wide.yaml"], "w_bits must be an integer from 1 to 16, got 17"),
+        (["--net", "broken.json"], "network file 'broken.json' is not valid json"),
+        (["--net", "missing.json"], "cannot read network file 'missing.json'"),
+    ]
+    for args, message in cases:
+        r = lutgen("arch", "report", *args, "--device", "xczu9eg", cwd=tmp_path)
+        assert r.returncode == 2 and message in r.stderr and r.stderr.count("\n") == 1, r.stderr

@@ -2,12 +2,13 @@
 
 import pytest
 
-from lutgen.api import generate_mul
+from lutgen.api import generate_dot, generate_mul
 from lutgen.constructions import build_multiplier
+from lutgen.dot import build_dot, split
 from lutgen.emit.verilog import emit_module
-from lutgen.spec import make_mul_spec
+from lutgen.spec import make_dot_spec, make_mul_spec
 
-from formal import prove_equivalent, signed_product_spec
+from formal import dot_product_spec, prove_equivalent, signed_product_spec
 from reference import break_one_lut
 
 pytestmark = pytest.mark.formal
@@ -33,3 +34,18 @@ def test_12x12_with_one_flipped_init_bit_is_caught(tmp_path):
 def test_6x7_every_construction_and_sign_mix(tmp_path, signed_w, signed_a, family, construction):
     core = generate_mul(make_mul_spec(6, 7, signed_w, signed_a, family, construction))
     assert prove_equivalent(tmp_path, core.verilog, core.netlist.name, signed_product_spec(6, 7, signed_w, signed_a))
+
+
+@pytest.mark.parametrize("signed_w,signed_a,family", [(True, True, "xcup"), (True, False, "xc7"), (False, False, "xcup")])
+def test_16_lane_4x4_dot_product_equals_the_sum(tmp_path, signed_w, signed_a, family):
+    spec = make_dot_spec(make_mul_spec(4, 4, signed_w, signed_a, family), 16)
+    core = generate_dot(spec)
+    reference = dot_product_spec(16, 4, 4, signed_w, signed_a, spec.sum_bits, split)
+    assert prove_equivalent(tmp_path, core.verilog, core.netlist.name, reference, engine="sweep")
+
+
+def test_dot_product_with_one_flipped_init_bit_is_caught(tmp_path):
+    spec = make_dot_spec(make_mul_spec(4, 4, True, True), 16)
+    broken = break_one_lut(build_dot(spec), 200)
+    reference = dot_product_spec(16, 4, 4, True, True, spec.sum_bits, split)
+    assert not prove_equivalent(tmp_path, emit_module(broken, ["deliberately broken"]), broken.name, reference, engine="sweep")

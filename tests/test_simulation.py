@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from lutgen.api import generate_mul, generate_pe, write_files
-from lutgen.spec import make_mul_spec, make_pe_spec
+from lutgen.api import generate_dot, generate_mul, generate_pe, write_files
+from lutgen.spec import make_dot_spec, make_mul_spec, make_pe_spec
 
 from sim import batch_wrapper, run_cocotb
 
@@ -49,4 +49,12 @@ def test_pe_random_streams(tmp_path, w, a, signed_w, signed_a, acc, family):
     core = generate_pe(spec)
     (path,) = [p for p in write_files(tmp_path, core.files) if p.suffix == ".v"]
     env = dict(W=w, A=a, SIGNED_W=int(signed_w), SIGNED_A=int(signed_a), ACC=spec.acc_bits, CYCLES=3000, SEED=w * 7 + a)
+    run_cocotb([path], core.netlist.name, "tb_pe", tmp_path / "build", env)
+
+
+def test_8_lane_4x4_signed_dot_product_with_accumulator(tmp_path):
+    spec = make_dot_spec(make_mul_spec(4, 4, True, True, "xcup"), 8, accumulate=True)
+    core = generate_dot(spec)
+    (path,) = [p for p in write_files(tmp_path, core.files) if p.suffix == ".v"]
+    env = dict(W=4, A=4, SIGNED_W=1, SIGNED_A=1, ACC=spec.acc_bits, CYCLES=3000, SEED=44, LANES=8)
     run_cocotb([path], core.netlist.name, "tb_pe", tmp_path / "build", env)

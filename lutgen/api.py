@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .cells import Netlist
@@ -22,6 +22,7 @@ from .emit.verilog import emit_module
 from .pack import Placement, check_placement, pack
 from .dot import build_dot
 from .pe import PORT_DOC, build_pe
+from .pipeline import pipeline
 from .report import make_report, summary, to_json
 from .spec import DotSpec, MulSpec, PeSpec, SpecError
 
@@ -61,14 +62,25 @@ def _header(kind: str, spec: MulSpec, report: dict, extra: list[str]) -> list[st
     ]
 
 
-def generate_mul(spec: MulSpec) -> Generated:
+def _latency(stages: int) -> list[str]:
+    if not stages:
+        return []
+    return [f"pipelined: {stages} register stage(s); every output appears {stages} cycle(s) after its inputs"]
+
+
+def generate_mul(spec: MulSpec, pipeline_stages: int = 0) -> Generated:
     netlist = build_multiplier(spec)
+    if pipeline_stages:
+        netlist = replace(pipeline(netlist, pipeline_stages), name=f"{netlist.name}_p{pipeline_stages}")
     placement = pack(netlist, spec.family)
     check_placement(netlist, placement)
-    report = make_report("mul", netlist, placement, _spec_dict(spec))
+    report = make_report("mul", netlist, placement, {**_spec_dict(spec), "pipeline_stages": pipeline_stages})
     p_kind = "signed" if spec.signed_out else "unsigned"
     doc = {"w": "weight operand", "a": "activation operand", "p": f"product w*a, {p_kind}, full width"}
-    header = _header("combinational multiplier p = w * a", spec, report, [])
+    if pipeline_stages:
+        doc["clk"] = "clock of the pipeline registers"
+    kind = "pipelined multiplier p = w * a" if pipeline_stages else "combinational multiplier p = w * a"
+    header = _header(kind, spec, report, _latency(pipeline_stages))
     return Generated(netlist, placement, emit_module(netlist, header, doc), report)
 
 
@@ -76,7 +88,7 @@ def generate_pe(spec: PeSpec) -> Generated:
     netlist = build_pe(spec)
     placement = pack(netlist, spec.mul.family)
     check_placement(netlist, placement)
-    spec_dict = {**_spec_dict(spec.mul), "acc_bits": spec.acc_bits}
+    spec_dict = {**_spec_dict(spec.mul), "acc_bits": spec.acc_bits, "pipeline_stages": spec.pipeline}
     report = make_report("pe", netlist, placement, spec_dict)
     acc_kind = "signed" if spec.mul.signed_out else "unsigned"
     extra = [
@@ -84,6 +96,7 @@ def generate_pe(spec: PeSpec) -> Generated:
         "  acc <= 0                      if rst",
         "  acc <= (clr ? 0 : acc) + w*a  else if en",
         f"  acc is {spec.acc_bits} bits, {acc_kind}, wraps modulo 2**{spec.acc_bits}",
+        *_latency(spec.pipeline),
     ]
     doc = {name: text for name, _, text in PORT_DOC}
     header = _header("multiply-accumulate PE", spec.mul, report, extra)
@@ -95,7 +108,8 @@ def generate_dot(spec: DotSpec) -> Generated:
     netlist = build_dot(spec)
     placement = pack(netlist, spec.mul.family)
     check_placement(netlist, placement)
-    spec_dict = {**_spec_dict(spec.mul), "lanes": spec.lanes, "sum_bits": spec.sum_bits, "acc_bits": spec.acc_bits}
+    spec_dict = {**_spec_dict(spec.mul), "lanes": spec.lanes, "sum_bits": spec.sum_bits, "acc_bits": spec.acc_bits,
+                 "pipeline_stages": spec.pipeline}
     report = make_report("dot", netlist, placement, spec_dict)
     kind = "signed" if spec.mul.signed_out else "unsigned"
     n, w, a = spec.lanes, spec.mul.w, spec.mul.a
@@ -104,8 +118,11 @@ def generate_dot(spec: DotSpec) -> Generated:
         "a": f"{n} activations, lane k in bits [{a}*k +: {a}]",
     }
     extra = [f"dot product of {n} lanes: sum_k w_k * a_k, {kind}, {spec.sum_bits} bits (exact)"]
+    extra += _latency(spec.pipeline)
     if spec.acc_bits is None:
         doc["p"] = f"sum of the {n} products, {kind}, full width"
+        if spec.pipeline:
+            doc["clk"] = "clock of the pipeline registers"
     else:
         doc.update({name: text for name, _, text in PORT_DOC if name not in ("w", "a")})
         doc["en"] = "valid/enable: accumulate this cycle's dot product"

@@ -68,6 +68,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="xc7: 7-series, CARRY4, 4 LUTs per slice; xcup: UltraScale+, CARRY8, 8 LUTs per CLB (default xcup)")
     p.add_argument("--construction", default=None, metavar="NAME",
                    help="force a construction (table, array, tiles); default: the fewest LUTs")
+    p.add_argument("--pipeline", default="0", metavar="K",
+                   help="register stages cut in at the best points, 0 to 8 (default 0); latency K cycles")
     p.add_argument("-o", "--out", default="lutgen_out", metavar="DIR", help="output directory (default ./lutgen_out)")
 
 
@@ -107,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: list[str] | None = None) -> int:
     from .api import generate_dot, generate_mul, generate_pe, write_files
-    from .spec import make_dot_spec, make_mul_spec, make_pe_spec, parse_lanes
+    from .spec import make_dot_spec, make_mul_spec, make_pe_spec, parse_lanes, parse_pipeline
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -119,14 +121,15 @@ def run(argv: list[str] | None = None) -> int:
 
         return run_arch(args, write_files)
     mul_spec = make_mul_spec(args.w, args.a, args.signed_w, args.signed_a, args.family, args.construction)
+    stages = parse_pipeline(args.pipeline)
     if args.command == "mul":
-        core = generate_mul(mul_spec)
+        core = generate_mul(mul_spec, stages)
     elif args.command == "dot":
-        core = generate_dot(make_dot_spec(mul_spec, args.lanes, args.acc))
+        core = generate_dot(make_dot_spec(mul_spec, args.lanes, args.acc, pipeline=stages))
     elif parse_lanes(args.lanes) > 1:
-        core = generate_dot(make_dot_spec(mul_spec, args.lanes, args.acc, accumulate=True))
+        core = generate_dot(make_dot_spec(mul_spec, args.lanes, args.acc, accumulate=True, pipeline=stages))
     else:
-        core = generate_pe(make_pe_spec(mul_spec, args.acc))
+        core = generate_pe(make_pe_spec(mul_spec, args.acc, stages))
     written = write_files(args.out, core.files)
     print(core.summary)
     for path in written:

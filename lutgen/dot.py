@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from .cells import CONSTANTS, Carry, Ff, Lut, Netlist, check
+from .cells import CONSTANTS, Carry, Lut, Netlist, check
 from .constructions import build_multiplier
 from .constructions.builder import ZERO, NetlistBuilder, net_term
-from .pe import CONTROL_INPUTS, add_accumulator
+from .pe import accumulate, add_accumulator
+from .pipeline import pipeline
 from .spec import DotSpec, MulSpec, bits_for_range
 from .target import FAMILIES
 
@@ -117,36 +118,22 @@ def build_dot(spec: DotSpec) -> Netlist:
     family = FAMILIES[mul_spec.family]
     tree = NetlistBuilder(family, prefix="sum_")
     total = add_tree(tree, products, mul_spec)
-    luts += tree.luts
-    carries += tree.carries
-    chains += tree.chains
-    ffs: tuple[Ff, ...] = ()
-    if spec.acc_bits is None:
-        outputs = (("p", total),)
-        extra = {}
-    else:
-        acc = NetlistBuilder(family, prefix="acc_")
-        q, ffs = add_accumulator(acc, total, mul_spec.signed_out, spec.acc_bits)
-        luts += acc.luts
-        carries += acc.carries
-        chains += acc.chains
-        outputs = (("acc", q),)
-        extra = {"clock": "clk", "scalar_inputs": CONTROL_INPUTS}
-    port = outputs[0][0]
-    netlist = Netlist(
+    meta = mul.meta + (("multiplier", mul.name), ("lanes", spec.lanes), ("tree", "carry-chain adder tree"))
+    combinational = Netlist(
         name=module_name(spec),
         inputs=(("w", spec.lanes * mul_spec.w), ("a", spec.lanes * mul_spec.a)),
-        outputs=outputs,
-        luts=tuple(luts),
-        carries=tuple(carries),
-        ffs=ffs,
-        chains=tuple(chains),
-        output_signed=((port, mul_spec.signed_out),),
-        meta=mul.meta + (("multiplier", mul.name), ("lanes", spec.lanes), ("tree", "carry-chain adder tree")),
-        **extra,
+        outputs=(("p", total),),
+        luts=tuple(luts + tree.luts),
+        carries=tuple(carries + tree.carries),
+        chains=tuple(chains + tree.chains),
+        output_signed=(("p", mul_spec.signed_out),),
+        meta=meta,
     )
-    check(netlist)
-    return netlist
+    check(combinational)
+    if spec.acc_bits is None:
+        return pipeline(combinational, spec.pipeline)
+    return accumulate(combinational, "p", mul_spec.signed_out, spec.acc_bits, spec.pipeline, mul_spec.family,
+                      module_name(spec), meta)
 
 
 # -- counting without building -------------------------------------------------
@@ -218,8 +205,10 @@ def dot_counts(spec: DotSpec) -> Counter:
     """Cell counts of build_dot(spec), added up from its parts without building it.
 
     Keys: lut_sites, carry_cells, FDRE, and one per primitive kind (LUT6,
-    LUT6_2, CARRY4/CARRY8).
+    LUT6_2, CARRY4/CARRY8). Unpipelined specs only.
     """
+    if spec.pipeline:
+        raise ValueError("dot_counts covers unpipelined dot products")
     mul = spec.mul
     counts = Counter()
     for kind, n in multiplier_counts(mul).items():

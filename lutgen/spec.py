@@ -14,6 +14,7 @@ MAX_WIDTH = 16
 MAX_ACC_BITS = 64
 MIN_LANES = 1
 MAX_LANES = 1024
+MAX_PIPELINE = 8
 DEFAULT_ACC_DEPTH_LOG2 = 10  # the default accumulator holds 2**10 products without overflow
 
 
@@ -61,10 +62,11 @@ class PeSpec:
 
     mul: MulSpec
     acc_bits: int
+    pipeline: int = 0  # register stages in the product path (latency in cycles)
 
     @property
     def tag(self) -> str:
-        return f"{self.mul.tag}_acc{self.acc_bits}"
+        return f"{self.mul.tag}_acc{self.acc_bits}" + (f"_p{self.pipeline}" if self.pipeline else "")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class DotSpec:
     mul: MulSpec
     lanes: int
     acc_bits: int | None = None
+    pipeline: int = 0  # register stages in the sum of products (latency in cycles)
 
     def sum_range(self) -> tuple[int, int]:
         lo, hi = self.mul.product_range()
@@ -87,7 +90,8 @@ class DotSpec:
     @property
     def tag(self) -> str:
         acc = f"_acc{self.acc_bits}" if self.acc_bits is not None else ""
-        return f"{self.mul.tag}_l{self.lanes}{acc}"
+        pipe = f"_p{self.pipeline}" if self.pipeline else ""
+        return f"{self.mul.tag}_l{self.lanes}{acc}{pipe}"
 
 
 def operand_range(bits: int, signed: bool) -> tuple[int, int]:
@@ -170,28 +174,38 @@ def parse_lanes(value: object) -> int:
     return lanes
 
 
-def make_dot_spec(mul: MulSpec, lanes, acc_bits=None, accumulate: bool = False) -> DotSpec:
+def parse_pipeline(value: object) -> int:
+    allowed = f"an integer from 0 to {MAX_PIPELINE}"
+    stages = _parse_int("--pipeline", value, allowed)
+    if not 0 <= stages <= MAX_PIPELINE:
+        raise SpecError(f"--pipeline must be {allowed}, got {stages}")
+    return stages
+
+
+def make_dot_spec(mul: MulSpec, lanes, acc_bits=None, accumulate: bool = False, pipeline=0) -> DotSpec:
     """A dot product; with accumulate (or an explicit acc_bits) it ends in an accumulator register."""
     n = parse_lanes(lanes)
+    stages = parse_pipeline(pipeline)
     if acc_bits is None and not accumulate:
-        return DotSpec(mul, n, None)
+        return DotSpec(mul, n, None, stages)
     if acc_bits is None:
-        return DotSpec(mul, n, default_dot_acc_bits(mul, n))
+        return DotSpec(mul, n, default_dot_acc_bits(mul, n), stages)
     lowest = DotSpec(mul, n).sum_bits
     allowed = f"an integer from {lowest} (the width of one sum of {n} products) to {MAX_ACC_BITS}"
     bits = _parse_int("--acc", acc_bits, allowed)
     if not lowest <= bits <= MAX_ACC_BITS:
         raise SpecError(f"--acc must be {allowed}, got {bits}")
-    return DotSpec(mul, n, bits)
+    return DotSpec(mul, n, bits, stages)
 
 
-def make_pe_spec(mul: MulSpec, acc_bits=None) -> PeSpec:
+def make_pe_spec(mul: MulSpec, acc_bits=None, pipeline=0) -> PeSpec:
     """Validate the accumulator width: at least the product width, at most MAX_ACC_BITS."""
+    stages = parse_pipeline(pipeline)
     if acc_bits is None:
-        return PeSpec(mul, default_acc_bits(mul))
+        return PeSpec(mul, default_acc_bits(mul), stages)
     lowest = mul.out_bits
     allowed = f"an integer from {lowest} (the product width) to {MAX_ACC_BITS}"
     bits = _parse_int("--acc", acc_bits, allowed)
     if not lowest <= bits <= MAX_ACC_BITS:
         raise SpecError(f"--acc must be {allowed}, got {bits}")
-    return PeSpec(mul, bits)
+    return PeSpec(mul, bits, stages)

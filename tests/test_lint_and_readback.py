@@ -31,13 +31,18 @@ CONFIGS = [
     # dot products: combinational, and with an accumulator
     ("dot", 4, 4, True, True, "xc7"),
     ("dotacc", 3, 5, True, False, "xcup"),
+    # pipelined: a multiplier, and a dot product with its accumulator
+    ("mulp", 8, 8, True, True, "xc7"),
+    ("dotaccp", 4, 4, True, True, "xcup"),
 ]
 
 
 def _generate(kind, w, a, sw, sa, family, construction=None):
     mul = make_mul_spec(w, a, sw, sa, family, construction)
     if kind.startswith("dot"):
-        return generate_dot(make_dot_spec(mul, 5, accumulate=kind == "dotacc"))
+        return generate_dot(make_dot_spec(mul, 5, accumulate=kind.startswith("dotacc"), pipeline=2 * kind.endswith("p")))
+    if kind == "mulp":
+        return generate_mul(mul, 2)
     return generate_mul(mul) if kind == "mul" else generate_pe(make_pe_spec(mul))
 
 
@@ -54,7 +59,7 @@ def test_verilator_lint_is_clean(tmp_path, config):
     assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("config", CONFIGS[:4] + CONFIGS[-8:], ids=lambda c: "-".join(map(str, c)))
+@pytest.mark.parametrize("config", CONFIGS[:4] + CONFIGS[-10:], ids=lambda c: "-".join(map(str, c)))
 def test_counted_back_equals_report(tmp_path, config):
     need("iverilog", "pyverilog preprocesses with iverilog -E")
     core = _generate(*config)

@@ -337,10 +337,10 @@ def _point(design: Design, loss: float = 0.0) -> dict:
     }
 
 
-def pareto(points: list[dict]) -> list[dict]:
-    """Points no other point beats on frames/s and LUTs together (fitting or not; each says)."""
+def pareto(points: list[dict], cost: str = "lut") -> list[dict]:
+    """Points no other point beats on frames/s and `cost` together (fitting or not; each says)."""
     front = []
-    for p in sorted(points, key=lambda q: (q["lut"], -q["fps"])):
+    for p in sorted(points, key=lambda q: (q[cost], -q["fps"])):
         if not front or p["fps"] > front[-1]["fps"]:
             front.append(p)
     return front

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from .dataflow import output_bits
-from .explore import Design, Exploration
+from .explore import Design, Exploration, pareto
 from .network import macs, weight_bits, weight_count
 
 FLOAT_BITS = 32
@@ -136,11 +136,7 @@ def exploration_dict(exploration: Exploration) -> dict:
 
 def memory_front(points: list[dict]) -> list[dict]:
     """Designs no other beats on frames/s and on-chip memory together."""
-    front = []
-    for p in sorted(points, key=lambda q: (q["onchip_memory_bram36_equiv"], -q["fps"])):
-        if not front or p["fps"] > front[-1]["fps"]:
-            front.append(p)
-    return front
+    return pareto(points, "onchip_memory_bram36_equiv")
 
 
 def to_json(data: dict) -> str:

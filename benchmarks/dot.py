@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ DEFAULT_ANCHORS = HERE.parent.parent / "shared" / "anchors"
 GOAL = 0.85
 sys.path.insert(0, str(HERE))
 
+from common import geomean, write_csv  # noqa: E402
 from yosys_ref import YosysCache, dot_verilog  # noqa: E402
 
 
@@ -102,16 +102,9 @@ def main() -> int:
                      "xcup_luts": counts["xcup"], "ratio_xc7_finn": round(ratio, 3), "yosys_luts": y or "",
                      "build_ms": round(ms, 1)})
     met = sum(r <= GOAL for r in ratios)
-    geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
-    print(f"lutgen(xc7) / FINN: geometric mean {geo:.3f}; {met} of {len(ratios)} configs meet the {GOAL} goal")
+    print(f"lutgen(xc7) / FINN: geometric mean {geomean(ratios):.3f}; {met} of {len(ratios)} configs meet the {GOAL} goal")
     print(f"whole process, lutgen dot --lanes 16 --w 8 --a 8: {whole_process_seconds():.2f} s (goal < 5 s)")
-    out = HERE / "out"
-    out.mkdir(exist_ok=True)
-    with open(out / "dot.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {out / 'dot.csv'}")
+    print(f"wrote {write_csv('dot.csv', rows)}")
     return 0
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_ANCHORS = HERE.parent.parent / "shared" / "anchors"
 sys.path.insert(0, str(HERE))
 
+from common import geomean, write_csv  # noqa: E402
 from yosys_ref import YosysCache, mul_verilog  # noqa: E402
 
 
@@ -45,10 +45,6 @@ def load_finn(anchors: Path) -> dict[tuple[int, int, int], int]:
         if r["generator_target"] == "7-Series" and r["lanes"] == "1" and r["mode"] == "comb" and r["signedness"] == "sxs":
             found[(1, int(r["w_bits"]), int(r["a_bits"]))] = int(r["lut_instances"])
     return found
-
-
-def geomean(values: list[float]) -> float:
-    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
 
 
 def heatmap(rows: list[dict], lo: int, hi: int, path: Path, key: str, title: str) -> None:
@@ -154,11 +150,7 @@ def main() -> int:
     print(f"cells worse than FINN's single-lane compressor: {len(worse)}"
           + "".join(f"\n  {r['w']}x{r['a']}: {r['xcup_luts']} > {r['finn_luts']}" for r in worse))
     out = HERE / "out"
-    out.mkdir(exist_ok=True)
-    with open(out / "luts.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv("luts.csv", rows)
     key = "yosys_live_luts" if live else "yosys_anchor_luts"
     heatmap(rows, lo, hi, out / "luts_heatmap.png", key,
             f"lutgen (xcup) / {'live ' + version if live else 'anchor Yosys-best'}, {time.strftime('%Y-%m-%d')}")

@@ -180,8 +180,8 @@ def check(netlist: Netlist) -> None:
     - single drivers, no undriven reads, no combinational cycle;
     - LUT INIT fits 64 bits; a dual-output LUT has I5 tied to VCC;
     - carries have the family width; S[k] of a used position is the O6 of a
-      LUT that feeds nothing else's S; DI[k] is a constant, a non-LUT net, or
-      the O5 of the very LUT that drives S[k];
+      LUT that feeds nothing else's S; DI[k] is that LUT's O5 or any other
+      net (through the bypass pin), but not S[k] itself;
     - chains cascade CO[top] -> CI, in listed order, and every carry is in
       exactly one chain; a chain's own carry-in comes through the bypass
       (a constant or a routed net), never from another carry's CO;
@@ -215,14 +215,10 @@ def check(netlist: Netlist) -> None:
             if cell in s_owner:
                 raise NetlistError(f"LUT {cell} drives two carry positions")
             s_owner[cell] = f"{carry.name}[{k}]"
-            di = carry.di[k]
-            if di in CONSTANTS or di not in drivers:
-                continue
-            di_cell, di_pin = drivers[di]
-            if di_cell in luts_by_name and not (di_cell == cell and di_pin == "O5"):
-                raise NetlistError(
-                    f"{carry.name}.DI[{k}] must be the O5 of its own position's LUT or a bypass net"
-                )
+            # DI[k] takes this LUT's O5, or any routed net through the slice's bypass pin
+            # (a constant, an input, another LUT's output: the ternary adder's carry-save bit)
+            if carry.di[k] == s_net:
+                raise NetlistError(f"{carry.name}.DI[{k}] cannot be the S net itself")
     carries = {c.name: c for c in netlist.carries}
     seen: set[str] = set()
     for chain in netlist.chains:

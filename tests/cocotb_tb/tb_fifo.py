@@ -23,7 +23,7 @@ MODES = [(1.0, 1.0), (0.5, 1.0), (0.95, 0.35), (0.7, 0.7), (0.2, 0.9), (0.9, 0.1
 
 
 async def run_stream(dut, pre, sent, expected, seed, *, first_cycles=64, checkpoint=None, check=None, tail=40,
-                     max_cycles=200_000):
+                     max_cycles=200_000, require_stalls=True):
     """Send `sent` into port `pre`s_*, and require exactly `expected` out of `pre`m_*, in order.
 
     Every cycle (at the falling edge) it offers the next input beat with a probability and
@@ -92,7 +92,8 @@ async def run_stream(dut, pre, sent, expected, seed, *, first_cycles=64, checkpo
             break
         assert cycle < max_cycles, f"{pre}: stuck at {n_in} in, {n_out} out after {cycle} cycles"
     assert n_in == len(sent) and n_out == len(expected)
-    assert stats["stalled_out"] > 0 and stats["gaps_in"] > 0, stats
+    if require_stalls:  # the run did test backpressure and input gaps
+        assert stats["stalled_out"] > 0 and stats["gaps_in"] > 0, stats
     dut._log.info("%s: %d cycles, %s", pre, cycle, stats)
     return stats
 

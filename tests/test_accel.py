@@ -1,0 +1,171 @@
+"""`lutgen accel`: the golden model, the emitted accelerator under cocotb, and the command.
+
+The small network: 3x16x16 input, three 3x3 convolutions (8-, 4- and mixed 2/3/4-bit
+weights, the last with per-channel widths), a residual add of conv1's output onto conv3's,
+a 2x2 max pool, a global pool and a fully connected layer; activations 8, 4, 3 and 4 bits.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lutgen.api import write_files
+from lutgen.arch.accel import build_accel
+from lutgen.arch.device import Limits, get_device
+from lutgen.arch.golden import Format, LayerParams, random_params, requantize, run, tensor_formats
+from lutgen.arch.network import ArchError, Layer, Shape, build_network
+
+from sim import run_cocotb
+
+FRAMES = 3
+STEADY_FRAMES = 5
+
+
+def small_net():
+    return build_network("small", Shape(3, 16, 16), [
+        Layer("c1", "conv", ("input",), out_channels=8, kernel=3, padding=1, w_bits=8, a_bits=8),
+        Layer("c2", "conv", ("c1",), out_channels=8, kernel=3, padding=1, w_bits=4, a_bits=4),
+        Layer("c3", "conv", ("c2",), out_channels=8, kernel=3, padding=1, a_bits=3,
+              channel_w_bits=(2, 2, 3, 3, 4, 4, 2, 3), relu=False),
+        Layer("add", "add", ("c3", "c1"), a_bits=3),
+        Layer("pool", "maxpool", ("add",), kernel=2, stride=2, a_bits=4),
+        Layer("g", "gpool", ("pool",), a_bits=4),
+        Layer("fc", "fc", ("g",), out_channels=10, w_bits=8, a_bits=8, relu=False),
+    ])
+
+
+# -- golden model -----------------------------------------------------------------------
+def test_requantize_rounds_half_up_and_saturates():
+    u4, s4 = Format(4, False), Format(4, True)
+    v = np.array([-40, -9, -8, -7, 0, 7, 8, 9, 23, 24, 300])
+    assert requantize(v, 0, u4).tolist() == [0, 0, 0, 0, 0, 7, 8, 9, 15, 15, 15]
+    # shift 4: (v + 8) >> 4 floors, so 8 -> 1, -8 -> 0, -9 -> -1, 23 -> 1, 24 -> 2
+    assert requantize(v, 4, s4).tolist() == [-2, -1, 0, 0, 0, 0, 1, 1, 1, 2, 7]
+
+
+def test_conv_matches_a_plain_loop():
+    net = build_network("one", Shape(2, 5, 4), [
+        Layer("c", "conv", ("input",), out_channels=3, kernel=3, stride=2, padding=1, w_bits=3, a_bits=4, relu=False)])
+    rng = np.random.default_rng(5)
+    w = rng.integers(-4, 4, (3, 2, 3, 3))
+    bias = rng.integers(-20, 20, 3)
+    image = rng.integers(0, 16, (2, 5, 4))
+    params = {"c": LayerParams(w, bias, shift=0)}
+    out = run(net, params, image)["c"]
+    fmt = tensor_formats(net)["c"]
+    padded = np.pad(image, ((0, 0), (1, 1), (1, 1)))
+    for o in range(3):
+        for y in range(3):
+            for x in range(2):
+                v = int((padded[:, 2 * y:2 * y + 3, 2 * x:2 * x + 3] * w[o]).sum()) + int(bias[o])
+                assert out[o, y, x] == min(max(v, fmt.low), fmt.high)
+
+
+def test_tensor_readers_must_agree_on_a_width():
+    with pytest.raises(ArchError, match="read at different widths"):
+        tensor_formats(build_network("x", Shape(3, 4, 4), [
+            Layer("a", "conv", ("input",), out_channels=2, a_bits=8),
+            Layer("b", "conv", ("a",), out_channels=2, a_bits=4),
+            Layer("c", "conv", ("a",), out_channels=2, a_bits=3),
+        ]))
+
+
+# -- the accelerator in simulation ----------------------------------------------------------
+def pack(pixels: np.ndarray, bits: int) -> list[int]:
+    """[C, H, W] -> one int per pixel in raster order, channel c at bits [c*bits +: bits]."""
+    c, h, w = pixels.shape
+    mask = (1 << bits) - 1
+    flat = pixels.reshape(c, h * w).T & mask
+    return [sum(int(v) << (k * bits) for k, v in enumerate(row)) for row in flat.tolist()]
+
+
+def emit_and_vectors(tmp_path, frames):
+    net = small_net()
+    params = random_params(net, seed=3)
+    accel = build_accel(net, get_device("xc7z020"), params, Limits(), 200.0)
+    out = tmp_path / "accel"
+    write_files(out, accel.files)
+    formats = tensor_formats(net)
+    rng = np.random.default_rng(11)
+    inputs, outputs = [], []
+    for _ in range(frames):
+        fin = formats["input"]
+        image = rng.integers(fin.low, fin.high + 1, (3, 16, 16))
+        result = run(net, params, image)[accel.plan.output]
+        inputs += pack(image, fin.bits)
+        outputs += pack(result, formats[accel.plan.output].bits)
+    (out / "vectors.json").write_text(json.dumps({"inputs": inputs, "outputs": outputs, "frames": frames}))
+    return accel, out
+
+
+def simulate(out: Path, accel, filelist: str, steady_frames: int, require_stalls: bool) -> dict:
+    sources = [out / line for line in (out / filelist).read_text().split()]
+    env = dict(VECTORS=out / "vectors.json", RESULT=out / "result.json", SEED=5, STEADY_FRAMES=steady_frames,
+               REQUIRE_STALLS=int(require_stalls))
+    run_cocotb(sources, accel.top, "tb_accel", out / f"build_{filelist}", env, run_dir=out,
+               quick_compile=filelist == "filelist.f")
+    return json.loads((out / "result.json").read_text())
+
+
+@pytest.mark.sim
+def test_accelerator_behavioural_view_is_bit_exact_and_keeps_the_predicted_pace(tmp_path):
+    accel, out = emit_and_vectors(tmp_path, max(FRAMES, STEADY_FRAMES))
+    result = simulate(out, accel, "filelist_behavioural.f", STEADY_FRAMES, True)
+    measured, predicted = result["cycles_per_frame"], accel.plan.ii
+    print(f"cycles per frame: simulated {measured:.1f}, model {predicted}")
+    assert abs(measured - predicted) <= 0.05 * predicted
+
+
+@pytest.mark.sim
+def test_accelerator_structural_view_is_bit_exact(tmp_path):
+    accel, out = emit_and_vectors(tmp_path, 2)
+    assert all(n >= 4000 for n in accel.pe_vectors.values())  # every LUT-level PE was self-checked
+    simulate(out, accel, "filelist.f", 0, False)
+
+
+# -- the command --------------------------------------------------------------------------
+def lutgen(*args, cwd):
+    import subprocess
+    import sys
+    exe = Path(sys.executable).parent / "lutgen"
+    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_accel_refuses_a_network_that_does_not_fit_and_writes_nothing(tmp_path):
+    r = lutgen("accel", "--net", "resnet18", "--device", "xc7z020", "-o", "out", cwd=tmp_path)
+    assert r.returncode == 2 and "does not fit" in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--device", "xc9000"], "unknown device"),
+    (["--seed", "three"], "--seed must be a whole number"),
+    (["--weights", "missing.npz"], "cannot read weights"),
+])
+def test_accel_errors_are_one_line(tmp_path, args, message):
+    net = tmp_path / "tiny.json"
+    net.write_text(json.dumps({"name": "tiny", "input": [3, 8, 8], "layers": [
+        {"type": "conv", "out_channels": 4, "kernel": 3, "padding": 1, "w_bits": 4, "a_bits": 8}]}))
+    base = {"--device": "xc7z020"}
+    argv = ["accel", "--net", str(net), *(x for k, v in base.items() if k not in args for x in (k, v)), *args, "-o", "out"]
+    r = lutgen(*argv, cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_accel_output_is_byte_identical_on_a_rerun(tmp_path):
+    net = tmp_path / "tiny.json"
+    net.write_text(json.dumps({"name": "tiny", "input": [3, 8, 8], "layers": [
+        {"type": "conv", "out_channels": 4, "kernel": 3, "padding": 1, "w_bits": 4, "a_bits": 8},
+        {"type": "gpool", "a_bits": 4}, {"type": "fc", "out_channels": 3, "w_bits": 3, "a_bits": 4, "relu": False}]}))
+    for out in ("a", "b"):
+        r = lutgen("accel", "--net", str(net), "--device", "xc7z020", "-o", out, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert files_a == files_b and len(files_a) > 10
+    for rel in files_a:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel

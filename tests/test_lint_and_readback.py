@@ -28,6 +28,7 @@ CONFIGS = [
     ("mul", 5, 7, True, False, "xc7", "tiles"),
     ("mul", 6, 6, False, True, "xcup", "array"),
     ("mul", 7, 5, False, False, "xcup", "booth"),
+    ("mul", 4, 6, True, False, "xc7", "tilechain"),
     # dot products: combinational, and with an accumulator
     ("dot", 4, 4, True, True, "xc7"),
     ("dotacc", 3, 5, True, False, "xcup"),

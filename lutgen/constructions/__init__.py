@@ -15,7 +15,7 @@ from ..cells import Netlist, check
 from ..heap import BitHeap, build_heap
 from ..spec import MulSpec, SpecError
 from ..target import FAMILIES
-from . import booth, rows, table
+from . import booth, rows, table, tilechain
 from .builder import NetlistBuilder
 
 
@@ -69,6 +69,12 @@ CONSTRUCTIONS: tuple[Construction, ...] = (
         "radix-4 Booth array: half the rows, one LUT6 per bit folds the Booth select into the add",
         lambda heap: True,
         tuple((f"recode-{over}", "baugh-wooley", over, booth.build_booth) for over in ("w", "a")),
+    ),
+    Construction(
+        "tilechain",
+        "a table tile (<= 6 inputs), then one carry chain per further tile (<= 5 inputs), one LUT per bit",
+        lambda heap: tilechain.applicable(heap.spec),
+        (("", "baugh-wooley", None, tilechain.build_tilechain),),
     ),
 )
 

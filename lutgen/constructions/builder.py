@@ -245,6 +245,18 @@ class NetlistBuilder:
         )
 
 
+class SizingBuilder(NetlistBuilder):
+    """Builds the same cells without computing LUT INITs: for searches that only count."""
+
+    def lut_fn(self, nets, fn6, fn5=None, hint="lut") -> tuple[str, str | None]:
+        if len(nets) > (5 if fn5 is not None else 6):
+            raise ValueError(f"LUT needs {len(nets)} inputs")
+        name = self.fresh(hint)
+        o6, o5 = (f"{name}_o6", f"{name}_o5") if fn5 is not None else (f"{name}_o", None)
+        self.luts.append(Lut(name, 0, tuple(nets), o6, o5))
+        return o6, o5
+
+
 def pair_by_support(supports: dict[int, tuple[str, ...]], limit: int = 5) -> list[tuple[int, int | None]]:
     """Pair functions into LUT6_2s (union of inputs <= limit) with a maximum matching.
 

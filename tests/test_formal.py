@@ -31,7 +31,8 @@ def test_12x12_with_one_flipped_init_bit_is_caught(tmp_path):
 
 @pytest.mark.parametrize(
     "signed_w,signed_a,family,construction",
-    [(True, False, "xc7", "booth"), (False, True, "xcup", "array"), (False, False, "xc7", "tiles"), (True, True, "xcup", "array")],
+    [(True, False, "xc7", "booth"), (False, True, "xcup", "array"), (False, False, "xc7", "tiles"), (True, True, "xcup", "array"),
+     (False, False, "xcup", "heap"), (True, True, "xc7", "heap")],
 )
 def test_6x7_every_construction_and_sign_mix(tmp_path, signed_w, signed_a, family, construction):
     core = generate_mul(make_mul_spec(6, 7, signed_w, signed_a, family, construction))

@@ -29,6 +29,7 @@ CONFIGS = [
     ("mul", 6, 6, False, True, "xcup", "array"),
     ("mul", 7, 5, False, False, "xcup", "booth"),
     ("mul", 4, 6, True, False, "xc7", "tilechain"),
+    ("mul", 5, 7, False, True, "xcup", "heap"),
     # dot products: combinational, and with an accumulator
     ("dot", 4, 4, True, True, "xc7"),
     ("dotacc", 3, 5, True, False, "xcup"),

@@ -15,7 +15,7 @@ from ..cells import Netlist, check
 from ..heap import BitHeap, build_heap
 from ..spec import MulSpec, SpecError
 from ..target import FAMILIES
-from . import booth, rows, table, tilechain
+from . import booth, heapsum, rows, table, tilechain
 from .builder import NetlistBuilder
 
 
@@ -75,6 +75,12 @@ CONSTRUCTIONS: tuple[Construction, ...] = (
         "a table tile (<= 6 inputs), then one carry chain per further tile (<= 5 inputs), one LUT per bit",
         lambda heap: tilechain.applicable(heap.spec),
         (("", "baugh-wooley", None, tilechain.build_tilechain),),
+    ),
+    Construction(
+        "heap",
+        "the bit heap summed by ternary carry-chain rows (O5 carry-save) and a final adder, gates folded in",
+        lambda heap: True,
+        (("", "baugh-wooley", None, heapsum.build_heapsum),),
     ),
 )
 

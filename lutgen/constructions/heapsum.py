@@ -1,0 +1,24 @@
+"""The product's bit heap summed by carry-chain compressors (ternary rows), as for dot products.
+
+Every partial product is an AND / NAND bit of the Baugh-Wooley heap, folded
+into the LUT that consumes it; stages of ternary carry-chain rows (three bits
+per LUT, the O5 carry-save trick) and binary rows reduce the heap to two
+bits a column, and one adder finishes (lutgen.compress). This wins for
+mid-sized unsigned products such as 5 x 5 (20 LUTs against the array's 21).
+"""
+
+from __future__ import annotations
+
+from ..heap import BitHeap
+from .builder import NetlistBuilder, Term
+
+
+def build_heapsum(builder: NetlistBuilder, heap: BitHeap, over) -> dict[int, str]:
+    from ..compress import HeapCompressor  # compress builds on this package's builder: import late
+
+    columns: dict[int, list[Term]] = {}
+    for bit in heap.bits:
+        columns.setdefault(bit.weight, []).append(
+            Term("nand" if bit.negated else "and", (f"w[{bit.i}]", f"a[{bit.j}]")))
+    nets = HeapCompressor(builder, heap.width).run(columns, heap.constant)
+    return dict(enumerate(nets))

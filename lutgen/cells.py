@@ -166,6 +166,14 @@ def comb_order(netlist: Netlist) -> list[object]:
     return order
 
 
+def cell_output_nets(cell) -> tuple[str, ...]:
+    if isinstance(cell, Lut):
+        return tuple(n for n in (cell.o6, cell.o5) if n is not None)
+    if isinstance(cell, Carry):
+        return tuple(n for n in (*cell.o, *cell.co) if n is not None)
+    return (cell.q,)
+
+
 def cell_input_nets(cell) -> tuple[str, ...]:
     if isinstance(cell, Lut):
         return cell.inputs

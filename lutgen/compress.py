@@ -20,9 +20,15 @@ the heap one column above its top.
 from __future__ import annotations
 
 from .cells import GND, Carry
-from .constructions.builder import ONE, ZERO, NetlistBuilder, Term, unique_nets
+from .constructions.builder import ONE, ZERO, NetlistBuilder, SizingBuilder, Term, unique_nets
 
 MAX_TERM_NETS = 4  # three bits plus the carry-save input fit one dual-output LUT6_2
+
+# How many gates of a gates-only column pair up in the first stage (the rest wait to join
+# triples): a fraction and its rounding. No one fraction is best for every heap, so
+# sum_heap tries each and keeps the cheapest; the first is the default.
+Strategy = tuple[int, int, str]
+STRATEGIES: tuple[Strategy, ...] = ((1, 3, "ceil"), (1, 3, "floor"), (1, 4, "ceil"), (3, 8, "ceil"))
 
 
 def _order(term: Term) -> tuple:
@@ -34,19 +40,22 @@ def _nets(terms) -> int:
     return len(unique_nets(terms))
 
 
-def split_column(bits: list[Term], save_gates: bool = False) -> list[list[Term]]:
+def split_column(bits: list[Term], save_gates: bool = False, strategy: Strategy = STRATEGIES[0]) -> list[list[Term]]:
     """Groups of at most three bits, each with at most MAX_TERM_NETS nets; the fullest first.
 
     Two plain bits and one gate make a triple; gates left over pair up.
-    With save_gates (a column of gates only, in the first stage), a third of
-    the gates wait: the next stage folds each into a triple with two of the
-    plain bits this one makes, which removes two bits per LUT instead of one.
+    With save_gates (a column of gates only, in the first stage), only a
+    fraction of the gates pair up (a third, by default) and the rest wait: the
+    next stage folds each into a triple with two of the plain bits this one
+    makes, which removes two bits per LUT instead of one.
     """
     plain = [t for t in bits if t.kind in ("net", "const")]
     gates = [t for t in bits if t.kind not in ("net", "const")]
     groups: list[list[Term]] = []
     if save_gates and not plain and len(gates) >= 3:
-        pairs = -(-len(gates) // 3)
+        num, den, rounding = strategy
+        pairs = -(-len(gates) * num // den) if rounding == "ceil" else len(gates) * num // den
+        pairs = max(1, min(pairs, len(gates) // 2))
         groups = [[gates[2 * k], gates[2 * k + 1]] for k in range(pairs)]
         return groups + [[t] for t in gates[2 * pairs:]]
     while len(plain) >= 2 and gates:
@@ -60,10 +69,22 @@ def split_column(bits: list[Term], save_gates: bool = False) -> list[list[Term]]
     return groups
 
 
+def sum_heap(builder: NetlistBuilder, width: int, columns: dict[int, list[Term]], constant: int = 0) -> list[str]:
+    """The heap's sum by the cheapest strategy: each one sized on a SizingBuilder, the best built into `builder`."""
+    def cost(strategy: Strategy) -> tuple[int, int]:
+        trial = SizingBuilder(builder.family, builder.prefix)
+        HeapCompressor(trial, width, strategy).run(columns, constant)
+        return len(trial.luts), len(trial.carries)
+
+    best = min(STRATEGIES, key=cost)  # the first of equals: deterministic
+    return HeapCompressor(builder, width, best).run(columns, constant)
+
+
 class HeapCompressor:
-    def __init__(self, builder: NetlistBuilder, width: int):
+    def __init__(self, builder: NetlistBuilder, width: int, strategy: Strategy = STRATEGIES[0]):
         self.builder = builder
         self.width = width
+        self.strategy = strategy
 
     def run(self, columns: dict[int, list[Term]], constant: int = 0) -> list[str]:
         """The sum of the heap plus `constant`, modulo 2**width, as nets (LSB first).
@@ -112,7 +133,7 @@ class HeapCompressor:
         return [GND if c < lo else sums[c] for c in range(self.width)]
 
     def stage(self, columns: dict[int, list[Term]], save_gates: bool = False) -> dict[int, list[Term]]:
-        groups = {c: split_column(bits, save_gates) for c, bits in sorted(columns.items())}
+        groups = {c: split_column(bits, save_gates, self.strategy) for c, bits in sorted(columns.items())}
         out: dict[int, list[Term]] = {}
 
         def emit(column: int, term: Term) -> None:

@@ -24,7 +24,7 @@ from collections import Counter
 from functools import lru_cache
 
 from .cells import CONSTANTS, Carry, Ff, Lut, Netlist, check
-from .compress import HeapCompressor
+from .compress import sum_heap
 from .constructions import build_multiplier
 from .constructions.builder import ZERO, NetlistBuilder, Term, net_term
 from .heap import build_heap
@@ -128,7 +128,7 @@ def _compress(spec: DotSpec, width: int, extra: dict[int, list[Term]]) -> tuple[
     for c, bits in extra.items():
         columns.setdefault(c, []).extend(bits)
     builder = NetlistBuilder(FAMILIES[mul.family], prefix="heap_")
-    return builder, HeapCompressor(builder, width).run(columns, constant)
+    return builder, sum_heap(builder, width, columns, constant)
 
 
 def heap_sum(spec: DotSpec) -> Netlist:

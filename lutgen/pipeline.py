@@ -2,8 +2,11 @@
 
 Every cell gets a stage from when its inputs arrive: with a delay of 10
 per LUT level and 1 per carry bit (a LUT and its routing cost about ten
-carry positions), stage = floor(start / (total / (K + 1))), raised where
-needed so that no cell sits before a cell that drives it. A carry chain is
+carry positions), stage = floor(t / (total / (K + 1))), raised where
+needed so that no cell sits before a cell that drives it. The time t is
+where the cell's logic starts, or its midpoint: a long chain that starts
+just before a boundary is better moved past it. Both are built, and the
+shallower result (then the one with fewer registers) is kept. A carry chain is
 one unit: its cells are never split, since CO -> CI is a dedicated wire. An
 edge from stage s to stage t passes t - s registers (FDRE, CE = 1, R = 0),
 shared by all readers; inputs start at stage 0 and outputs leave at stage K.
@@ -15,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .cells import CONSTANTS, GND, VCC, Ff, Netlist, cell_input_nets, check, comb_order
-from .depth import arrival_times
+from .cells import CONSTANTS, GND, VCC, Ff, Netlist, cell_input_nets, cell_output_nets, check, comb_order
+from .depth import arrival_times, critical_depth
 
 LUT_DELAY, CARRY_DELAY = 10, 1
 CLOCK = "clk"
@@ -49,8 +52,11 @@ def _units(netlist: Netlist) -> tuple[dict[str, str], dict[str, list]]:
     return unit_of, members
 
 
-def assign_stages(netlist: Netlist, stages: int) -> dict[str, int]:
-    """Cell name -> pipeline stage, 0..stages."""
+ANCHORS = ("start", "middle")
+
+
+def assign_stages(netlist: Netlist, stages: int, anchor: str = "start") -> dict[str, int]:
+    """Cell name -> pipeline stage, 0..stages, placing each unit by its start time or its midpoint."""
     arrival = arrival_times(netlist)
     drivers = netlist.drivers()
     unit_of, members = _units(netlist)
@@ -65,6 +71,10 @@ def assign_stages(netlist: Netlist, stages: int) -> dict[str, int]:
         inputs = {n for c in members[unit] for n in cell_input_nets(c)}
         outside = [n for n in inputs if n in drivers and unit_of.get(drivers[n][0]) != unit]
         start = max([0] + [delay(arrival[n]) for n in outside if n in arrival])
+        if anchor == "middle":
+            produced = {n for c in members[unit] for n in cell_output_nets(c)}
+            end = max([start] + [delay(arrival[n]) for n in produced if n in arrival])
+            start = (start + end) / 2
         stage = min(stages, int(start // period))
         for net in outside:
             driver = unit_of.get(drivers[net][0])
@@ -80,7 +90,12 @@ def pipeline(netlist: Netlist, stages: int) -> Netlist:
         return netlist
     if netlist.ffs:
         raise ValueError("pipeline() takes a combinational netlist")
-    stage_of = assign_stages(netlist, stages)
+    built = [_cut(netlist, stages, assign_stages(netlist, stages, anchor)) for anchor in ANCHORS]
+    return min(built, key=lambda n: (critical_depth(n), len(n.ffs)))  # the first of equals: deterministic
+
+
+def _cut(netlist: Netlist, stages: int, stage_of: dict[str, int]) -> Netlist:
+    """The netlist with registers wherever an edge crosses stages, and K at the outputs."""
     drivers = netlist.drivers()
     ffs: list[Ff] = []
     delayed: dict[tuple[str, int], str] = {}

@@ -14,11 +14,11 @@ from .builder import NetlistBuilder, Term
 
 
 def build_heapsum(builder: NetlistBuilder, heap: BitHeap, over) -> dict[int, str]:
-    from ..compress import HeapCompressor  # compress builds on this package's builder: import late
+    from ..compress import sum_heap  # compress builds on this package's builder: import late
 
     columns: dict[int, list[Term]] = {}
     for bit in heap.bits:
         columns.setdefault(bit.weight, []).append(
             Term("nand" if bit.negated else "and", (f"w[{bit.i}]", f"a[{bit.j}]")))
-    nets = HeapCompressor(builder, heap.width).run(columns, heap.constant)
+    nets = sum_heap(builder, heap.width, columns, heap.constant)
     return dict(enumerate(nets))

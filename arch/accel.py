@@ -47,7 +47,7 @@ class Accel:
 
 
 def choose_design(net: Network, device, limits, clock_mhz: float, show_progress: bool) -> Design:
-    design = explore(net, device, limits, clock_mhz, show_progress=show_progress).best
+    design = explore(net, device, limits, clock_mhz, show_progress=show_progress, whole_pixels=True).best
     if design.spilled:
         raise ArchError(f"{net.name} on {device.name}: the weights of {len(design.spilled)} layer(s) "
                         f"({', '.join(design.spilled[:3])}{', ...' if len(design.spilled) > 3 else ''}) do not fit "

@@ -43,6 +43,9 @@ def add_parsers(sub, parser_class) -> None:
                        help="also choose widths per layer: {layers: {name or pattern: {w4a4: loss, w8a8: loss}}}, JSON or YAML")
         p.add_argument("--max-loss", default=None, metavar="X", help="total loss proxy allowed with --sensitivity")
         p.add_argument("--lut-limit", default="0.70", metavar="FRACTION", help="share of LUTs the design may use (default 0.70)")
+        p.add_argument("--whole-pixels", action="store_true",
+                       help="pool / add / relu layers take all channels at once, as `lutgen accel` emits them "
+                            "(default: their channels may be folded too)")
         p.add_argument("-o", "--out", default="lutgen_out", metavar="DIR", help="output directory (default ./lutgen_out)")
 
 
@@ -134,7 +137,8 @@ def run(args, write_files) -> int:
         precision = precision_search_from_dict(net, load_mapping(args.sensitivity, "sensitivity"), args.max_loss)
     elif args.max_loss is not None:
         raise ArchError("--max-loss needs --sensitivity FILE")
-    exploration = explore(net, device, limits, clock, bandwidth, show_progress=sys.stderr.isatty(), precision=precision)
+    exploration = explore(net, device, limits, clock, bandwidth, show_progress=sys.stderr.isatty(), precision=precision,
+                          whole_pixels=args.whole_pixels)
     stem = f"arch_{net.name}_{device.name}"
     report = design_dict(exploration.best)
     if args.arch_command == "report":

@@ -11,8 +11,11 @@ C has ceil(C_g / fold) units per weight width g, and takes
 
     cycles = H_out * W_out * (L / simd) * fold        (L = K*K*C_in/groups)
 
-Streams carry whole pixels (all channels in one beat), so pool, add, relu
-and global-pool layers take one pixel per cycle (lanes = C).
+Pool, add, relu and global-pool layers take `lanes` channels per cycle,
+lanes a divisor of C: cycles = H_in * W_in * C / lanes. `lutgen accel`
+streams whole pixels (all channels in one beat), so its designs fix
+lanes = C (`whole_pixels`); the arch report and exploration may fold these
+layers too, which matters where C is large (ResNet-152's 2048-channel adds).
 
 A sliding-window layer (conv or pool with a window) reads its windows from a
 line buffer that walks the zero-padded image one position per cycle; the
@@ -54,13 +57,17 @@ def units_per_group(layer: Layer, fold: int) -> dict[int, int]:
     return {bits: ceil(count / fold) for bits, count in layer.weight_groups().items()}
 
 
-def foldings(net: Network, layer: Layer) -> list[Folding]:
-    """Every folding the layer allows: divisors, so cycle counts are exact."""
+def foldings(net: Network, layer: Layer, whole_pixels: bool = False) -> list[Folding]:
+    """Every folding the layer allows: divisors, so cycle counts are exact.
+
+    With whole_pixels, layers without weights take all channels at once: what `lutgen accel` emits.
+    """
     if layer.is_compute:
         length = dot_length(layer, net.in_shape(layer))
         simds = [s for s in divisors(length) if s <= MAX_SIMD]
         return [Folding(simd=s, fold=f) for s in simds for f in divisors(layer.out_channels)]
-    return [Folding(lanes=net.in_shape(layer).c)]  # whole pixels: what `lutgen accel` emits
+    channels = net.in_shape(layer).c
+    return [Folding(lanes=channels)] if whole_pixels else [Folding(lanes=p) for p in divisors(channels)]
 
 
 def uses_window(net: Network, layer: Layer) -> bool:

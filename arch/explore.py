@@ -219,14 +219,14 @@ def layer_variants(net: Network, precision: PrecisionSearch | None) -> list[list
 
 
 def layer_costs(net: Network, device: Device, precision: PrecisionSearch | None = None,
-                show_progress: bool = False) -> list[list[LayerCost]]:
+                show_progress: bool = False, whole_pixels: bool = False) -> list[list[LayerCost]]:
     """Every option of every layer: its foldings, times its width choices when precision is searched."""
     per_layer = []
     variants = layer_variants(net, precision)
     for layer, options in progress(list(zip(net.layers, variants)), f"costing {net.name} on {device.name}", show_progress):
         costs = []
         for variant, loss in options:
-            costs += [replace(layer_cost(net, variant, f, device), loss=loss) for f in foldings(net, variant)]
+            costs += [replace(layer_cost(net, variant, f, device), loss=loss) for f in foldings(net, variant, whole_pixels)]
         per_layer.append(costs)
     return per_layer
 
@@ -293,9 +293,10 @@ def _choose(layers: list[list[tuple[float, LayerOptions]]], ii: int, weights, ma
 
 def explore(net: Network, device: Device, limits: Limits = Limits(), clock_mhz: float = DEFAULT_CLOCK_MHZ,
             bandwidth: float | None = None, show_progress: bool = False,
-            precision: PrecisionSearch | None = None) -> Exploration:
+            precision: PrecisionSearch | None = None, whole_pixels: bool = False) -> Exploration:
+    """The fastest design that fits, and the Pareto front; whole_pixels as for `lutgen accel` (see dataflow)."""
     bandwidth = device.ddr_gbytes_s if bandwidth is None else bandwidth
-    costs = layer_costs(net, device, precision, show_progress)
+    costs = layer_costs(net, device, precision, show_progress, whole_pixels)
     weights = share_weights(device, limits)
     layers = [_variant_options(layer, weights) for layer in costs]
     max_loss = precision.max_loss if precision is not None else 0.0

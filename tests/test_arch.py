@@ -66,8 +66,13 @@ def test_small_net_by_hand():
     assert cycles(net, c1, Folding(simd=9, fold=2)) == 64 * 3 * 2 + 23 - 6  # 6 cycles a window
     assert cycles(net, c1, Folding(simd=27, fold=1)) == 10 * 10  # the walk, not the work, sets the pace
     assert cycles(net, c1, Folding(simd=27, fold=8)) == 64 * 8 + 23 - 8  # one unit, 8 channels in turn
-    assert foldings(net, p1) == [Folding(lanes=8)]  # pools take whole pixels
+    assert foldings(net, p1, whole_pixels=True) == [Folding(lanes=8)]  # as `lutgen accel` emits them
+    assert foldings(net, p1) == [Folding(lanes=p) for p in (1, 2, 4, 8)]  # the arch model may fold them
     assert cycles(net, p1, Folding(lanes=8)) == 64  # one input pixel a cycle
+    # 2 lanes: 4 cycles a 2x2 window; the walk's gaps are 2 within a row (12 times), 10 to
+    # the next row (3 times) and 10 to the next frame, so 12 * 4 + 3 * 10 + 10
+    assert window_gaps(8, 8, 2, 2, 0) == [(2, 12), (10, 3), (10, 1)]
+    assert cycles(net, p1, Folding(lanes=2)) == 88
     assert cycles(net, c2, Folding(simd=8, fold=4)) == 16 * 4  # 1x1: no line buffer
     assert window_buffer_elements(net, c1) == (2 * 10 + 3) * 3
     assert window_buffer_elements(net, c2) == 0

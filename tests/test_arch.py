@@ -241,6 +241,20 @@ def test_arch_report_command(tmp_path):
     assert data["fits"] and len(data["layers"]) == 31 and data["fps"] > 0
 
 
+def test_resnet152_fits_xczu9eg_only_with_folded_adds(tmp_path):
+    """Pool and add layers fold their channels; at a whole pixel a cycle (--whole-pixels, what
+    `lutgen accel` emits) ResNet-152's 2048-channel adds and pool alone overflow the device."""
+    common = ["arch", "report", "--net", "resnet152", "--device", "xczu9eg", "--precision", str(reference_config_path()),
+              "-o", "out"]
+    folded = lutgen(*common, cwd=tmp_path)
+    assert folded.returncode == 0, folded.stderr
+    data = json.loads((tmp_path / "out" / "arch_resnet152_xczu9eg.json").read_text())
+    assert data["fits"] and data["fps"] > 0
+    whole = lutgen(*common, "--whole-pixels", cwd=tmp_path)
+    assert whole.returncode == 2 and whole.stderr.count("\n") == 1
+    assert "resnet152 does not fit xczu9eg at any folding" in whole.stderr and "layer4.0.add" in whole.stderr
+
+
 def test_arch_explore_command(tmp_path):
     (tmp_path / "net.json").write_text(json.dumps({"name": "tiny", "input": [3, 8, 8], "layers": [
         {"type": "conv", "out_channels": 8, "kernel": 3, "padding": 1}, {"type": "gpool"}, {"type": "fc", "out_channels": 4}]}))

@@ -1,0 +1,59 @@
+"""Algebraic proofs (backward rewriting, tests/algebraic.py) of netlists that SAT sweeping cannot match.
+
+The fused bit-heap dot products share no internal points with any behavioural
+sum, so ABC neither sweeps nor collapses them (test_formal.py proves their
+adder-tree form). Rewriting the output word through every cell into a
+polynomial over the inputs, modulo 2^n, proves them in well under a second.
+"""
+
+import itertools
+
+import pytest
+
+from lutgen.constructions import candidates
+from lutgen.dot import build_dot
+from lutgen.spec import DotSpec, MulSpec
+
+from algebraic import dot_spec, equal_modulo, rewrite
+from reference import break_one_lut
+
+pytestmark = pytest.mark.formal
+
+SIGNS = [(True, True), (True, False), (False, False)]
+
+
+def _proved(netlist, lanes, w, a, signed_w, signed_a, bits) -> bool:
+    return equal_modulo(rewrite(netlist, "p", bits), dot_spec(lanes, w, a, signed_w, signed_a), bits)
+
+
+@pytest.mark.parametrize("family", ["xc7", "xcup"])
+@pytest.mark.parametrize("signed_w,signed_a", SIGNS)
+def test_16_lane_4x4_heap_dot_product_equals_the_sum(family, signed_w, signed_a):
+    spec = DotSpec(MulSpec(4, 4, signed_w, signed_a, family), 16)
+    netlist = build_dot(spec)
+    assert dict(netlist.meta)["construction"] == "heap"  # the fused form is the one proved here
+    assert _proved(netlist, 16, 4, 4, signed_w, signed_a, spec.sum_bits)
+
+
+@pytest.mark.parametrize("lanes,w,a", [(8, 8, 8), (16, 3, 5), (8, 2, 2), (5, 7, 3)])
+def test_more_heap_dot_products(lanes, w, a):
+    spec = DotSpec(MulSpec(w, a, True, False, "xc7"), lanes, method="heap")
+    assert _proved(build_dot(spec), lanes, w, a, True, False, spec.sum_bits)
+
+
+@pytest.mark.parametrize("w,a", [(12, 12), (16, 16), (6, 7), (3, 5), (5, 5)])
+def test_every_construction_equals_the_product(w, a):
+    for signed_w, signed_a in itertools.product([False, True], repeat=2):
+        for netlist in candidates(MulSpec(w, a, signed_w, signed_a)):
+            assert _proved(netlist, 1, w, a, signed_w, signed_a, w + a), dict(netlist.meta)
+
+
+def test_the_proof_can_fail():
+    """A flipped INIT bit, and a right netlist against the wrong spec, are both refuted."""
+    spec = DotSpec(MulSpec(4, 4, True, True, "xcup"), 16)
+    netlist = build_dot(spec)
+    for lut in (3, 40, 77):
+        assert not _proved(break_one_lut(netlist, lut), 16, 4, 4, True, True, spec.sum_bits)
+    assert not _proved(netlist, 16, 4, 4, True, False, spec.sum_bits)
+    booth = candidates(MulSpec(12, 12, True, True, construction="booth"))[0]
+    assert not _proved(booth, 1, 12, 12, False, False, 24)

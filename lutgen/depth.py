@@ -4,7 +4,10 @@ Paths start at inputs, constants and FF outputs and end at module outputs
 and FF inputs. A path's length is (LUT levels, carry bits), compared LUT
 levels first: a LUT and its routing cost far more than one carry bit. A
 carry bit is one position of a chain passed by the path (S or DI or the
-incoming carry, to O or CO).
+incoming carry, to O or CO). A LUT output is reached only from the pins its
+function depends on: in a ternary compressor row, O5 (the carry-save bit)
+ignores the carry-save input that O6 reads, so the row does not ripple
+through its LUTs.
 """
 
 from __future__ import annotations
@@ -18,6 +21,14 @@ def _later(*depths: Depth) -> Depth:
     return max(depths)
 
 
+def depends_on(init: int, pin: int, o5: bool) -> bool:
+    """Whether O6 (or O5: INIT[31:0], I5 = 0) changes with input pin `pin`."""
+    rows = 32 if o5 else 64
+    if pin >= (5 if o5 else 6):
+        return False
+    return any((init >> r & 1) != (init >> (r ^ (1 << pin)) & 1) for r in range(rows))
+
+
 def arrival_times(netlist: Netlist) -> dict[str, Depth]:
     arrival: dict[str, Depth] = {}
 
@@ -26,10 +37,11 @@ def arrival_times(netlist: Netlist) -> dict[str, Depth]:
 
     for cell in comb_order(netlist):
         if isinstance(cell, Lut):
-            levels, bits = _later(*(at(n) for n in cell.inputs))
-            arrival[cell.o6] = (levels + 1, bits)
-            if cell.o5 is not None:
-                arrival[cell.o5] = (levels + 1, bits)
+            for net, o5 in ((cell.o6, False), (cell.o5, True)):
+                if net is not None:
+                    pins = [n for k, n in enumerate(cell.inputs) if depends_on(cell.init, k, o5)]
+                    levels, bits = _later((0, 0), *(at(n) for n in pins))
+                    arrival[net] = (levels + 1, bits)
             continue
         carry = _later(at(cell.ci), at(cell.cyinit))
         for k in range(cell.width):

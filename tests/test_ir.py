@@ -145,3 +145,22 @@ def test_depth_counts_the_pe_register_inputs():
     levels, bits = critical_depth(pe)
     assert levels == critical_depth(mul)[0] + 1  # the accumulator's LUT level
     assert bits > critical_depth(mul)[1]
+
+
+def test_a_lut_output_is_reached_only_from_the_pins_it_reads():
+    """A ternary row's O5 (majority) ignores the carry-save input that its O6 reads."""
+    from lutgen.depth import depends_on
+
+    init = init_dual(lambda x, y, z, c: x ^ y ^ z ^ c, lambda x, y, z, c: (x & y) | (x & z) | (y & z), 4)
+    assert [depends_on(init, k, o5=True) for k in range(6)] == [True, True, True, False, False, False]
+    assert [depends_on(init, k, o5=False) for k in range(6)] == [True, True, True, True, False, True]
+
+
+def test_ternary_compressor_rows_do_not_ripple():
+    """16 lanes of 4x4 as one heap: a handful of LUT levels, not one per column of each row."""
+    from lutgen.depth import critical_depth
+    from lutgen.dot import build_dot
+    from lutgen.spec import DotSpec
+
+    netlist = build_dot(DotSpec(MulSpec(4, 4, True, True), 16, method="heap"))
+    assert critical_depth(netlist)[0] <= 10

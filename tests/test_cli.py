@@ -55,7 +55,8 @@ def test_output_is_byte_identical(tmp_path):
         (["--w", "3", "--a", "5", "--family", "xc9"], "unknown family 'xc9'; choose one of: xc7, xcup"),
         (["--w", "3", "--a", "5", "--acc", "7"], "--acc must be an integer from 8 (the product width) to 64, got 7"),
         (["--w", "3", "--a", "5", "--construction", "magic"], "unknown construction 'magic'"),
-        (["--w", "4", "--a", "4", "--construction", "table"], "does not apply to 4x4"),
+        (["--w", "4", "--a", "4", "--construction", "table"], "does not apply to 4x4 (table needs w+a <= 6"),
+        (["--w", "8", "--a", "8", "--construction", "tilechain"], "does not apply to 8x8 (tilechain needs w+a <= 10"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, args, message):

@@ -26,6 +26,7 @@ class Construction:
     applicable: Callable[[BitHeap], bool]
     # (variant name, sign treatment, rows over, build(builder, heap, over) -> weight -> net)
     variants: tuple[tuple[str, str, str | None, Callable], ...]
+    requires: str = ""  # when it applies, for the error when it is forced and does not
 
 
 def _table_applicable(heap: BitHeap) -> bool:
@@ -51,6 +52,7 @@ CONSTRUCTIONS: tuple[Construction, ...] = (
         "each product bit one LUT (two per LUT6_2 when they share <= 5 inputs)",
         _table_applicable,
         (("", "baugh-wooley", None, lambda b, h, over: table.build_table(b, h)),),
+        "w+a <= 6 or a 1-bit operand",
     ),
     Construction(
         "array",
@@ -75,6 +77,7 @@ CONSTRUCTIONS: tuple[Construction, ...] = (
         "a table tile (<= 6 inputs), then one carry chain per further tile (<= 5 inputs), one LUT per bit",
         lambda heap: tilechain.applicable(heap.spec),
         (("", "baugh-wooley", None, tilechain.build_tilechain),),
+        f"w+a <= {tilechain.MAX_OPERAND_BITS} and one operand of at most {tilechain.MAX_NARROW_OPERAND} bits",
     ),
     Construction(
         "heap",
@@ -131,8 +134,7 @@ def build_multiplier(spec: MulSpec) -> Netlist:
     """The cheapest netlist for spec (or the forced construction's)."""
     found = candidates(spec)
     if not found:
-        raise SpecError(
-            f"construction {spec.construction!r} does not apply to {spec.w}x{spec.a} "
-            f"(table needs w+a <= 6 or a 1-bit operand)"
-        )
+        needs = next(c.requires for c in CONSTRUCTIONS if c.name == spec.construction)
+        raise SpecError(f"construction {spec.construction!r} does not apply to {spec.w}x{spec.a} "
+                        f"({spec.construction} needs {needs})")
     return min(found, key=cost)

@@ -69,15 +69,36 @@ def split_column(bits: list[Term], save_gates: bool = False, strategy: Strategy 
     return groups
 
 
-def sum_heap(builder: NetlistBuilder, width: int, columns: dict[int, list[Term]], constant: int = 0) -> list[str]:
-    """The heap's sum by the cheapest strategy: each one sized on a SizingBuilder, the best built into `builder`."""
-    def cost(strategy: Strategy) -> tuple[int, int]:
+def _merged(columns: dict[int, list[Term]], more: dict[int, list[Term]]) -> dict[int, list[Term]]:
+    out = {c: list(bits) for c, bits in columns.items()}
+    for c, bits in more.items():
+        out.setdefault(c, []).extend(bits)
+    return out
+
+
+def sum_heap(builder: NetlistBuilder, width: int, columns: dict[int, list[Term]], constant: int = 0,
+             late: dict[int, list[Term]] | None = None) -> list[str]:
+    """The heap's sum by the cheapest strategy: each one sized on a SizingBuilder, the best built into `builder`.
+
+    `late` bits (an accumulator's) may join at the start or only for the last adder,
+    whichever is cheaper: joining last turns the final binary adder into a ternary one
+    instead of feeding every stage one more bit per column.
+    """
+    late = late or {}
+    options = [(strategy, join) for join in (("early", "late") if late else ("early",)) for strategy in STRATEGIES]
+
+    def run(target: NetlistBuilder, option) -> list[str]:
+        strategy, join = option
+        heap, waiting = (_merged(columns, late), {}) if join == "early" else (columns, late)
+        return HeapCompressor(target, width, strategy).run(heap, constant, waiting)
+
+    def cost(option) -> tuple[int, int]:
         trial = SizingBuilder(builder.family, builder.prefix)
-        HeapCompressor(trial, width, strategy).run(columns, constant)
+        run(trial, option)
         return len(trial.luts), len(trial.carries)
 
-    best = min(STRATEGIES, key=cost)  # the first of equals: deterministic
-    return HeapCompressor(builder, width, best).run(columns, constant)
+    best = min(options, key=cost)  # the first of equals: deterministic
+    return run(builder, best)
 
 
 class HeapCompressor:
@@ -86,19 +107,22 @@ class HeapCompressor:
         self.width = width
         self.strategy = strategy
 
-    def run(self, columns: dict[int, list[Term]], constant: int = 0) -> list[str]:
-        """The sum of the heap plus `constant`, modulo 2**width, as nets (LSB first).
+    def run(self, columns: dict[int, list[Term]], constant: int = 0,
+            late: dict[int, list[Term]] | None = None) -> list[str]:
+        """The sum of the heap plus `constant` (plus `late` bits), modulo 2**width, as nets (LSB first).
 
         The constant's bits wait outside the heap and ride for free: in
-        ternary positions that have a slot left, and in the last adder.
+        ternary positions that have a slot left, and in the last adder. The
+        late bits wait too, and join the last adder once they fit into it.
         """
         self.constant = constant % (1 << self.width)
+        late = {c: bits for c, bits in (late or {}).items() if c < self.width and bits}
         columns = {c: sorted(bits, key=_order) for c, bits in columns.items() if c < self.width and bits}
         first = True
-        while not self.final_fits(self.with_constant(columns)):
+        while not self.final_fits(self.with_constant(_merged(columns, late))):
             columns = self.stage(columns, save_gates=first)
             first = False
-        return self.final(self.with_constant(columns))
+        return self.final(self.with_constant({c: sorted(bits, key=_order) for c, bits in _merged(columns, late).items()}))
 
     def with_constant(self, columns: dict[int, list[Term]]) -> dict[int, list[Term]]:
         out = {c: list(bits) for c, bits in columns.items()}

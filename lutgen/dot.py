@@ -121,14 +121,12 @@ def _lane_terms(mul: MulSpec, lanes: int) -> tuple[dict[int, list[Term]], int]:
     return columns, constant
 
 
-def _compress(spec: DotSpec, width: int, extra: dict[int, list[Term]]) -> tuple[NetlistBuilder, list[str]]:
-    """The heap of all lanes plus `extra` bits, summed modulo 2**width."""
+def _compress(spec: DotSpec, width: int, late: dict[int, list[Term]]) -> tuple[NetlistBuilder, list[str]]:
+    """The heap of all lanes plus `late` bits (joining first or last, whichever is cheaper), modulo 2**width."""
     mul = spec.mul
     columns, constant = _lane_terms(mul, spec.lanes)
-    for c, bits in extra.items():
-        columns.setdefault(c, []).extend(bits)
     builder = NetlistBuilder(FAMILIES[mul.family], prefix="heap_")
-    return builder, sum_heap(builder, width, columns, constant)
+    return builder, sum_heap(builder, width, columns, constant, late)
 
 
 def heap_sum(spec: DotSpec) -> Netlist:

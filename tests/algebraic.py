@@ -91,20 +91,20 @@ def _lut_function(init: int, pins: tuple[str, ...], dual_o5: bool) -> Poly:
     return {frozenset(n for i, n in enumerate(nets) if row >> i & 1): c for row, c in enumerate(table) if c}
 
 
-def rewrite(netlist: Netlist, port: str, bits: int) -> Poly:
-    """sum_i 2^i port[i] modulo 2^bits as a polynomial over the netlist's inputs.
+def rewrite(netlist: Netlist, port: str | tuple[str, ...], bits: int) -> Poly:
+    """sum_i 2^i port[i] modulo 2^bits as a polynomial over the netlist's inputs (and FF outputs).
 
+    `port` is an output port's name, or a word of nets (an accumulator's FF inputs).
     Working modulo 2^bits drops the terms of carries out of the top, which never cancel.
     """
     _modulus[0] = 1 << bits
     try:
-        return _rewrite(netlist, port)
+        return _rewrite(netlist, dict(netlist.outputs)[port] if isinstance(port, str) else port)
     finally:
         _modulus[0] = 0
 
 
-def _rewrite(netlist: Netlist, port: str) -> Poly:
-    nets = dict(netlist.outputs)[port]
+def _rewrite(netlist: Netlist, nets: tuple[str, ...]) -> Poly:
     poly: Poly = {}
     for i, net in enumerate(nets):
         _add(poly, _var(net), 1 << i)
@@ -157,6 +157,17 @@ def dot_spec(lanes: int, w: int, a: int, signed_w: bool, signed_a: bool) -> Poly
     for lane in range(lanes):
         _add(total, _mul(operand("w", lane * w, w, signed_w), operand("a", lane * a, a, signed_a)))
     return total
+
+
+def accumulate_spec(sum_of_products: Poly, q: tuple[str, ...], clear: str) -> Poly:
+    """The MAC's next value: the sum plus the held value unless cleared, sum + q * (1 - clr)."""
+    held = {}
+    for i, net in enumerate(q):
+        _add(held, _var(net), 1 << i)
+    out = dict(sum_of_products)
+    _add(out, held)
+    _add(out, _mul(held, _var(clear)), -1)
+    return out
 
 
 def equal_modulo(poly: Poly, spec: Poly, bits: int) -> bool:

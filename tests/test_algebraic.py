@@ -11,10 +11,10 @@ import itertools
 import pytest
 
 from lutgen.constructions import candidates
-from lutgen.dot import build_dot
+from lutgen.dot import build_dot, heap_mac
 from lutgen.spec import DotSpec, MulSpec
 
-from algebraic import dot_spec, equal_modulo, rewrite
+from algebraic import accumulate_spec, dot_spec, equal_modulo, rewrite
 from reference import break_one_lut
 
 pytestmark = pytest.mark.formal
@@ -46,6 +46,17 @@ def test_every_construction_equals_the_product(w, a):
     for signed_w, signed_a in itertools.product([False, True], repeat=2):
         for netlist in candidates(MulSpec(w, a, signed_w, signed_a)):
             assert _proved(netlist, 1, w, a, signed_w, signed_a, w + a), dict(netlist.meta)
+
+
+@pytest.mark.parametrize("lanes,w,a,signed_a,acc", [(8, 4, 4, True, 19), (16, 3, 5, False, 20), (8, 2, 2, True, 15)])
+def test_fused_mac_next_value_is_sum_plus_held_value(lanes, w, a, signed_a, acc):
+    """The accumulator's bits ride in the dot product's heap: its FF inputs are sum + acc AND NOT clr."""
+    netlist = heap_mac(DotSpec(MulSpec(w, a, True, signed_a, "xc7"), lanes, acc))
+    d = tuple(ff.d for ff in netlist.ffs)
+    q = tuple(ff.q for ff in netlist.ffs)
+    spec = accumulate_spec(dot_spec(lanes, w, a, True, signed_a), q, "clr")
+    assert equal_modulo(rewrite(netlist, d, acc), spec, acc)
+    assert not equal_modulo(rewrite(netlist, d, acc), dot_spec(lanes, w, a, True, signed_a), acc)
 
 
 def test_the_proof_can_fail():

@@ -23,6 +23,7 @@ from .cells import GND, Carry
 from .constructions.builder import ONE, ZERO, NetlistBuilder, SizingBuilder, Term, unique_nets
 
 MAX_TERM_NETS = 4  # three bits plus the carry-save input fit one dual-output LUT6_2
+MAX_STAGES = 64  # a 1024-lane heap needs about a dozen
 
 # How many gates of a gates-only column pair up in the first stage (the rest wait to join
 # triples): a fraction and its rounding. No one fraction is best for every heap, so
@@ -119,9 +120,13 @@ class HeapCompressor:
         late = {c: bits for c, bits in (late or {}).items() if c < self.width and bits}
         columns = {c: sorted(bits, key=_order) for c, bits in columns.items() if c < self.width and bits}
         first = True
-        while not self.final_fits(self.with_constant(_merged(columns, late))):
+        for _ in range(MAX_STAGES):
+            if self.final_fits(self.with_constant(_merged(columns, late))):
+                break
             columns = self.stage(columns, save_gates=first)
             first = False
+        else:
+            raise RuntimeError(f"heap compression did not converge in {MAX_STAGES} stages")  # a compiler bug
         return self.final(self.with_constant({c: sorted(bits, key=_order) for c, bits in _merged(columns, late).items()}))
 
     def with_constant(self, columns: dict[int, list[Term]]) -> dict[int, list[Term]]:

@@ -99,8 +99,11 @@ def assemble(net: Network, device: Device, costs: list[LayerCost], limits: Limit
         key=lambda c: (-(c.weight_memory.bram36 + 8 * c.weight_memory.uram), c.layer),
     )
     for c in spillable:
-        if usage["BRAM36"] <= limit["BRAM36"] and usage["URAM"] <= limit["URAM"]:
+        over_bram, over_uram = usage["BRAM36"] > limit["BRAM36"], usage["URAM"] > limit["URAM"]
+        if not (over_bram or over_uram):
             break
+        if not (over_bram and c.weight_memory.bram36 or over_uram and c.weight_memory.uram):
+            continue  # spilling it would free only a resource that is within budget
         usage["BRAM36"] -= c.weight_memory.bram36
         usage["URAM"] -= c.weight_memory.uram
         design.spilled.append(c.layer)

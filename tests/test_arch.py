@@ -12,7 +12,7 @@ from lutgen.arch.dataflow import (Folding, cycles, first_output_times, foldings,
                                   window_buffer_elements, window_gaps)
 from lutgen.arch.device import DEVICES, Device, Limits, get_device
 from lutgen.arch.explore import assemble, explore
-from lutgen.arch.memory import bram36_count, lut_count, map_memory, uram_count
+from lutgen.arch.memory import Mapping, bram36_count, lut_count, map_memory, uram_count
 from lutgen.arch.network import ArchError, Layer, Shape, build_network, macs, network_from_dict, total_macs, weight_bits, weight_count
 from lutgen.arch.precision import apply_precision, load_precision, reference_config_path
 from lutgen.arch.report import design_dict, text_report
@@ -217,6 +217,27 @@ def test_offchip_weights_cap_frames_per_second():
         assert best.fps == pytest.approx(min(best.compute_fps, 0.5e9 / (best.spilled_bits / 8)))
     report = design_dict(best)
     assert report["memory_reduction"] == pytest.approx(32 * 11_678_912 / report["parameter_bits"])
+
+
+def test_only_memories_of_an_over_budget_resource_are_spilled():
+    """BRAM over budget, URAM within: the URAM weight memory stays on chip, even though it is bigger."""
+    net = small_net()
+    device = replace(get_device("xcvu9p"), bram36=10, uram=100)
+    limits = Limits(bram=1.0, uram=1.0)
+    base = [layer_cost(net, layer, foldings(net, layer)[0], device) for layer in net.layers]
+    compute = [c for c in base if c.layer in ("c1", "c2")]
+    costs = []
+    for c in base:
+        if c.layer == compute[0].layer:  # a big URAM memory, within the URAM budget
+            c = replace(c, bram36=0, uram=50, weight_memory=Mapping("uram", uram=50))
+        elif c.layer == compute[1].layer:  # a BRAM memory that overflows BRAM
+            c = replace(c, bram36=12, uram=0, weight_memory=Mapping("bram36", bram36=12))
+        else:
+            c = replace(c, bram36=0, uram=0)
+        costs.append(c)
+    design = assemble(net, device, costs, limits, 200.0, 19.2)
+    assert design.spilled == [compute[1].layer]
+    assert design.usage["URAM"] == 50 and design.usage["BRAM36"] == 0
 
 
 def test_device_table():

@@ -2,8 +2,10 @@
 
 The heap holds every partial product of every lane (AND / NAND bits, the
 Baugh-Wooley form) and one merged constant, by column, modulo 2**width.
-Stages of carry-chain compressors reduce it until every column holds at
-most two bits; one binary carry-chain adder then gives the sum.
+Stages of carry-chain compressors reduce it until the last adder can take
+it (two bits a column, or three within a ternary position's pins); that
+adder starts at the first column with two bits, since the lone bits below
+it are sum bits already.
 
 Per stage, each column's bits are split into groups, and group g of
 adjacent columns forms one chain:
@@ -148,18 +150,24 @@ class HeapCompressor:
 
     def final(self, columns: dict[int, list[Term]]) -> list[str]:
         """The last adder, over every column up to the top: binary, or ternary where a column has three bits."""
-        live = [c for c, bits in columns.items() if bits]
-        if not live:
-            return [GND] * self.width
-        lo = min(live)
+        # Below the first column with two bits no carry can arrive: a lone bit there is its
+        # sum bit already, and the chain starts above it.
+        lo, alone = 0, {}
+        while lo < self.width and len(columns.get(lo, [])) <= 1:
+            if columns.get(lo):
+                alone[lo] = columns[lo][0]
+            lo += 1
+        nets = self.builder.materialise(alone)
+        if lo == self.width:
+            return [nets.get(c, GND) for c in range(self.width)]
         if all(len(bits) <= 2 for bits in columns.values()):
-            a = {c: bits[0] for c, bits in columns.items() if bits}
+            a = {c: bits[0] for c, bits in columns.items() if bits and c >= lo}
             b = {c: bits[1] for c, bits in columns.items() if len(bits) > 1}
             sums = self.builder.chain_add(a, b, 0, lo, self.width - 1, carry_out=False)
         else:
             run = [(c, columns.get(c, [])) for c in range(lo, self.width)]
             sums = self.ternary(run, lambda column, term: None)
-        return [GND if c < lo else sums[c] for c in range(self.width)]
+        return [nets.get(c, GND) if c < lo else sums[c] for c in range(self.width)]
 
     def stage(self, columns: dict[int, list[Term]], save_gates: bool = False) -> dict[int, list[Term]]:
         groups = {c: split_column(bits, save_gates, self.strategy) for c, bits in sorted(columns.items())}

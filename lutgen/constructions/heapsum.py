@@ -4,7 +4,8 @@ Every partial product is an AND / NAND bit of the Baugh-Wooley heap, folded
 into the LUT that consumes it; stages of ternary carry-chain rows (three bits
 per LUT, the O5 carry-save trick) and binary rows reduce the heap to two
 bits a column, and one adder finishes (lutgen.compress). This wins for
-mid-sized unsigned products such as 5 x 5 (20 LUTs against the array's 21).
+mid-sized and large unsigned products such as 5 x 5 (19 LUTs against the array's 21)
+and 8 x 8 (49 against Booth's 51).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ MAX_STAGES = 64  # a 1024-lane heap needs about a dozen
 # triples): a fraction and its rounding. No one fraction is best for every heap, so
 # sum_heap tries each and keeps the cheapest; the first is the default.
 Strategy = tuple[int, int, str]
-STRATEGIES: tuple[Strategy, ...] = ((1, 3, "ceil"), (1, 3, "floor"), (1, 4, "ceil"), (3, 8, "ceil"))
+STRATEGIES: tuple[Strategy, ...] = ((1, 3, "ceil"), (1, 3, "floor"), (1, 4, "ceil"), (3, 8, "ceil"), (7, 20, "ceil"))
 
 
 def _order(term: Term) -> tuple:

@@ -21,12 +21,17 @@ def _later(*depths: Depth) -> Depth:
     return max(depths)
 
 
+# Rows of a 64-row INIT whose pin k is 0: bit r set when r has bit k clear.
+_PIN_LOW = tuple(sum(1 << r for r in range(64) if not r >> k & 1) for k in range(6))
+
+
 def depends_on(init: int, pin: int, o5: bool) -> bool:
     """Whether O6 (or O5: INIT[31:0], I5 = 0) changes with input pin `pin`."""
-    rows = 32 if o5 else 64
     if pin >= (5 if o5 else 6):
         return False
-    return any((init >> r & 1) != (init >> (r ^ (1 << pin)) & 1) for r in range(rows))
+    rows = (1 << 32) - 1 if o5 else (1 << 64) - 1
+    # row r against row r + 2^pin, for every r with that pin low
+    return bool((init ^ (init >> (1 << pin))) & _PIN_LOW[pin] & rows)
 
 
 def arrival_times(netlist: Netlist) -> dict[str, Depth]:

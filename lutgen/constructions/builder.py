@@ -129,15 +129,17 @@ class NetlistBuilder:
         name = self.fresh(hint)
         pins = list(nets)
         if fn5 is not None:
-            init = init_dual(fn6, fn5, len(nets))
             pins += [GND] * (5 - len(nets)) + [VCC]
             o6, o5 = f"{name}_o6", f"{name}_o5"
         else:
-            init = init_single(fn6, len(nets))
             pins += [GND] * (6 - len(nets))
             o6, o5 = f"{name}_o", None
-        self.luts.append(Lut(name, init, tuple(pins), o6, o5))
+        self.luts.append(Lut(name, self.init(nets, fn6, fn5), tuple(pins), o6, o5))
         return o6, o5
+
+    def init(self, nets, fn6, fn5) -> int:
+        """The INIT of a LUT over `nets` computing fn6 (and fn5 on O5)."""
+        return init_single(fn6, len(nets)) if fn5 is None else init_dual(fn6, fn5, len(nets))
 
     def lut_pair(self, first: Term, second: Term | None, hint="lut") -> tuple[str, str | None]:
         """Materialise one or two terms; two share a LUT6_2 (O6, O5) when they fit in 5 inputs."""
@@ -246,15 +248,10 @@ class NetlistBuilder:
 
 
 class SizingBuilder(NetlistBuilder):
-    """Builds the same cells without computing LUT INITs: for searches that only count."""
+    """Builds the same cells with every LUT INIT left 0: for searches that only count."""
 
-    def lut_fn(self, nets, fn6, fn5=None, hint="lut") -> tuple[str, str | None]:
-        if len(nets) > (5 if fn5 is not None else 6):
-            raise ValueError(f"LUT needs {len(nets)} inputs")
-        name = self.fresh(hint)
-        o6, o5 = (f"{name}_o6", f"{name}_o5") if fn5 is not None else (f"{name}_o", None)
-        self.luts.append(Lut(name, 0, tuple(nets), o6, o5))
-        return o6, o5
+    def init(self, nets, fn6, fn5) -> int:
+        return 0
 
 
 def pair_by_support(supports: dict[int, tuple[str, ...]], limit: int = 5) -> list[tuple[int, int | None]]:

@@ -39,16 +39,16 @@ def applicable(spec: MulSpec) -> bool:
     return spec.w + spec.a <= MAX_OPERAND_BITS and min(spec.w, spec.a) <= MAX_NARROW_OPERAND
 
 
-def _slicings(width: int, first: int, rest: int) -> list[tuple[Slice, ...]]:
+def _slicing(width: int, first: int, rest: int) -> tuple[Slice, ...]:
     """Cuts of `width` bits: a first slice of `first` bits, then slices of `rest`, the last one shorter."""
     if first >= width:
-        return [((0, width),)]
+        return ((0, width),)
     cuts = [(0, first)]
     lo = first
     while lo < width:
         cuts.append((lo, min(rest, width - lo)))
         lo += rest
-    return [tuple(cuts)]
+    return tuple(cuts)
 
 
 def tilings(spec: MulSpec) -> list[tuple[tuple[Slice, Slice], ...]]:
@@ -60,14 +60,12 @@ def tilings(spec: MulSpec) -> list[tuple[tuple[Slice, Slice], ...]]:
         for rw, ra in itertools.product(range(1, CHAIN_TILE_INPUTS), repeat=2):
             if rw + ra > CHAIN_TILE_INPUTS:
                 continue
-            for w_cuts in _slicings(spec.w, fw, rw):
-                for a_cuts in _slicings(spec.a, fa, ra):
-                    tiles = [(ws, as_) for ws in w_cuts for as_ in a_cuts]
-                    first, rest = tiles[0], tiles[1:]
-                    if any(ws[1] + as_[1] > CHAIN_TILE_INPUTS for ws, as_ in rest):
-                        continue
-                    rest.sort(key=lambda t: (t[0][0] + t[1][0], t[0][0]))
-                    found[(first, *rest)] = None
+            tiles = [(ws, as_) for ws in _slicing(spec.w, fw, rw) for as_ in _slicing(spec.a, fa, ra)]
+            first, rest = tiles[0], tiles[1:]
+            if any(ws[1] + as_[1] > CHAIN_TILE_INPUTS for ws, as_ in rest):
+                continue
+            rest.sort(key=lambda t: (t[0][0] + t[1][0], t[0][0]))
+            found[(first, *rest)] = None
     return list(found)
 
 

@@ -27,6 +27,7 @@ from .cells import CONSTANTS, Carry, Ff, Lut, Netlist, check
 from .compress import sum_heap
 from .constructions import build_multiplier
 from .constructions.builder import ZERO, NetlistBuilder, Term, net_term
+from .constructions.heapsum import partial_product_terms
 from .heap import build_heap
 from .pe import CONTROL_INPUTS, accumulate, add_accumulator
 from .pipeline import pipeline
@@ -113,9 +114,8 @@ def _lane_terms(mul: MulSpec, lanes: int) -> tuple[dict[int, list[Term]], int]:
     heap = build_heap(mul, "baugh-wooley")
     columns: dict[int, list[Term]] = {}
     for lane in range(lanes):
-        for bit in heap.bits:
-            nets = (f"w[{lane * mul.w + bit.i}]", f"a[{lane * mul.a + bit.j}]")
-            columns.setdefault(bit.weight, []).append(Term("nand" if bit.negated else "and", nets))
+        for weight, terms in partial_product_terms(heap, lane).items():
+            columns.setdefault(weight, []).extend(terms)
     # NOT(x) 2^k = 2^k - x 2^k: each NAND bit stands for -2^k more than its value
     constant = -lanes * sum(1 << bit.weight for bit in heap.bits if bit.negated)
     return columns, constant

@@ -14,12 +14,18 @@ from ..heap import BitHeap
 from .builder import NetlistBuilder, Term
 
 
+def partial_product_terms(heap: BitHeap, lane: int = 0) -> dict[int, list[Term]]:
+    """The heap's AND / NAND bits by column, as gates on lane `lane` of flat w and a vectors."""
+    spec = heap.spec
+    columns: dict[int, list[Term]] = {}
+    for bit in heap.bits:
+        nets = (f"w[{lane * spec.w + bit.i}]", f"a[{lane * spec.a + bit.j}]")
+        columns.setdefault(bit.weight, []).append(Term("nand" if bit.negated else "and", nets))
+    return columns
+
+
 def build_heapsum(builder: NetlistBuilder, heap: BitHeap, over) -> dict[int, str]:
     from ..compress import sum_heap  # compress builds on this package's builder: import late
 
-    columns: dict[int, list[Term]] = {}
-    for bit in heap.bits:
-        columns.setdefault(bit.weight, []).append(
-            Term("nand" if bit.negated else "and", (f"w[{bit.i}]", f"a[{bit.j}]")))
-    nets = sum_heap(builder, heap.width, columns, heap.constant)
+    nets = sum_heap(builder, heap.width, partial_product_terms(heap), heap.constant)
     return dict(enumerate(nets))

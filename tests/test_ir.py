@@ -76,7 +76,7 @@ def test_check_finds_a_cycle():
         check(replace(n, luts=tuple(luts)))
 
 
-def test_check_requires_i5_high_for_two_outputs():
+def test_check_rejects_grounded_i5_with_two_outputs():
     n = _mul()
     index = next(k for k, lut in enumerate(n.luts) if lut.o5)
     luts = list(n.luts)

@@ -70,7 +70,9 @@ CONSTRUCTIONS: tuple[Construction, ...] = (
         "booth",
         "radix-4 Booth array: half the rows, one LUT6 per bit folds the Booth select into the add",
         lambda heap: True,
-        tuple((f"recode-{over}", "baugh-wooley", over, booth.build_booth) for over in ("w", "a")),
+        tuple((f"{offset}recode-{over}", "baugh-wooley", over, build)
+              for offset, build in (("", booth.build_booth), ("offset-", booth.build_booth_offset))
+              for over in ("w", "a")),
     ),
     Construction(
         "tilechain",

@@ -31,9 +31,9 @@ def _bit(nets: dict[int, str], index: int, width: int, signed: bool) -> str:
     return nets[index]
 
 
-def booth_digits(width: int, signed: bool, name: str) -> list[tuple[str, str, str]]:
+def booth_digits(width: int, signed: bool, name: str, nets: dict[int, str] | None = None) -> list[tuple[str, str, str]]:
     """(x[2k+1], x[2k], x[2k-1]) per digit; an unsigned operand gets a top digit that is never negative."""
-    nets = {i: f"{name}[{i}]" for i in range(width)}
+    nets = nets if nets is not None else {i: f"{name}[{i}]" for i in range(width)}
     count = (width + 1) // 2 if signed else width // 2 + 1
     return [
         (_bit(nets, 2 * k + 1, width, signed), _bit(nets, 2 * k, width, signed), _bit(nets, 2 * k - 1, width, signed))
@@ -66,20 +66,56 @@ def booth_row(digit: tuple[str, str, str], y_width: int, y_signed: bool, y_name:
     return Row(bits, sext=signed_row), hi
 
 
-def build_booth(builder: NetlistBuilder, heap: BitHeap, over: str) -> dict[int, str]:
-    """Booth-recode operand `over`; the other operand is the multiplicand."""
+def _operands(heap: BitHeap, over: str):
     spec = heap.spec
-    width = heap.width
     x_width, x_signed = (spec.w, spec.signed_w) if over == "w" else (spec.a, spec.signed_a)
     y_name = "a" if over == "w" else "w"
     y_width, y_signed = (spec.a, spec.signed_a) if over == "w" else (spec.w, spec.signed_w)
-    consts = ConstantPlacer(0, width)
+    return x_width, x_signed, y_name, y_width, y_signed
+
+
+def _booth_rows(digits, y_width: int, y_signed: bool, y_name: str, shift: int, width: int) -> list[tuple[Row, str]]:
     rows = []
-    for k, digit in enumerate(booth_digits(x_width, x_signed, over)):
-        row, neg = booth_row(digit, y_width, y_signed, y_name, 2 * k)
+    for k, digit in enumerate(digits):
+        row, neg = booth_row(digit, y_width, y_signed, y_name, shift + 2 * k)
         row.bits = {wt: t for wt, t in row.bits.items() if wt < width}
         if any(t.kind != "const" or t.value for t in row.bits.values()) or neg != GND:
             rows.append((row, neg))
+    return rows
+
+
+def build_booth_offset(builder: NetlistBuilder, heap: BitHeap, over: str) -> dict[int, str]:
+    """X = x[0] + 2 * (X >> 1): an AND row x[0] * Y, then Booth rows of X >> 1 one place up.
+
+    X >> 1 has one bit fewer, which saves a digit row when that takes its
+    digit count below X's: an even-width unsigned or odd-width signed X. The
+    first digit of X >> 1 reads only two bits, so its Booth bit has four
+    inputs and the AND row's bit (x[0] with one Y bit) joins it on one chain
+    in one LUT6_2 whose I5 is x[0] (see builder.zeroing_net).
+    """
+    x_width, x_signed, y_name, y_width, y_signed = _operands(heap, over)
+    if x_width < 3:  # nothing to save, and a 1-bit signed X has no X >> 1 of its own width
+        return build_booth(builder, heap, over)
+    width = heap.width
+    y = {i: f"{y_name}[{i}]" for i in range(y_width)}
+    and_row = Row({i: Term("and", (f"{over}[0]", y[i])) for i in range(min(y_width, width))},
+                  sext=y_signed and y_width <= width)
+    shifted = {i: f"{over}[{i + 1}]" for i in range(x_width - 1)}
+    digits = booth_digits(x_width - 1, x_signed, over, nets=shifted)
+    rows = _booth_rows(digits, y_width, y_signed, y_name, 1, width)
+    consts = ConstantPlacer(0, width)
+    acc = and_row
+    for index, (row, neg) in enumerate(rows):
+        acc = add_rows(builder, acc, row, consts, width, last=index == len(rows) - 1, cin=neg)
+    return finish(builder, acc, consts, width)
+
+
+def build_booth(builder: NetlistBuilder, heap: BitHeap, over: str) -> dict[int, str]:
+    """Booth-recode operand `over`; the other operand is the multiplicand."""
+    width = heap.width
+    x_width, x_signed, y_name, y_width, y_signed = _operands(heap, over)
+    consts = ConstantPlacer(0, width)
+    rows = _booth_rows(booth_digits(x_width, x_signed, over), y_width, y_signed, y_name, 0, width)
     first, neg = rows[0]
     # The first row's own chain adds its +neg; one position more holds -(-2^y) = +2^y.
     hi = min(first.top + 1, width - 1) if first.sext else first.top

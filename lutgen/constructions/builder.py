@@ -83,6 +83,31 @@ def net_term(net: str) -> Term:
     return Term("net", (net,))
 
 
+def zeroing_net(term: Term, other: Term) -> str | None:
+    """A net of `term` that `other` does not read and whose 0 makes `term` 0 (an AND's input)."""
+    if term.kind in ("and", "andnot"):
+        candidates = term.nets[:1] if term.kind == "andnot" else term.nets
+    elif term.kind == "fn":
+        candidates = term.nets
+    else:
+        return None
+    for net in candidates:
+        if net in other.nets:
+            continue
+        rest = [n for n in term.nets if n != net]
+        rows = np.arange(1 << len(rest), dtype=np.int64)
+        env = {n: (rows >> k) & 1 for k, n in enumerate(rest)}
+        env[net] = np.zeros_like(rows)
+        if not np.any(np.asarray(term.eval(env))):
+            return net
+    return None
+
+
+def _xor_of(x: Term, y: Term, nets: tuple[str, ...], bits) -> int:
+    env = dict(zip(nets, bits))
+    return x.eval(env) ^ y.eval(env)
+
+
 def unique_nets(terms) -> tuple[str, ...]:
     seen: list[str] = []
     for term in terms:
@@ -136,6 +161,18 @@ class NetlistBuilder:
             o6, o5 = f"{name}_o", None
         self.luts.append(Lut(name, self.init(nets, fn6, fn5), tuple(pins), o6, o5))
         return o6, o5
+
+    def lut_fn_live_i5(self, nets, fn6, hint="lut") -> tuple[str, str]:
+        """A LUT6_2 with all six inputs live: O6 = fn6(bits), O5 = fn6 with I5 (the last net) at 0.
+
+        The vendor's "6-input function and a 5-input function with shared inputs
+        and shared logic values": O5 is the low half of the same INIT.
+        """
+        if len(nets) != 6:
+            raise ValueError(f"a live-I5 LUT needs 6 inputs, got {len(nets)}")
+        name = self.fresh(hint)
+        self.luts.append(Lut(name, self.init(nets, fn6, None), tuple(nets), f"{name}_o6", f"{name}_o5"))
+        return f"{name}_o6", f"{name}_o5"
 
     def init(self, nets, fn6, fn5) -> int:
         """The INIT of a LUT over `nets` computing fn6 (and fn5 on O5)."""
@@ -208,12 +245,19 @@ class NetlistBuilder:
             return s, VCC if tb.value else GND
         if len(unique_nets([ta, tb])) <= 5:
             return self.lut([ta, tb], lambda x, y: x ^ y, term5=ta, hint="cy")
-        if ta.kind != "net":
-            ta, tb = tb, ta
-        if ta.kind != "net":
-            raise ValueError("a six-input carry position needs one plain-net addend for the DI bypass")
-        s, _ = self.lut([ta, tb], lambda x, y: x ^ y, hint="cy")
-        return s, ta.nets[0]
+        if ta.kind == "net" or tb.kind == "net":
+            if ta.kind != "net":
+                ta, tb = tb, ta
+            s, _ = self.lut([ta, tb], lambda x, y: x ^ y, hint="cy")
+            return s, ta.nets[0]
+        for x, y in ((ta, tb), (tb, ta)):
+            gate = zeroing_net(y, x)
+            if gate is not None:
+                # I5 = gate: with it 0, y = 0 and O6 = x, so O5 (INIT's low half) is x, a valid DI.
+                nets = tuple(n for n in unique_nets([x, y]) if n != gate) + (gate,)
+                return self.lut_fn_live_i5(nets, lambda *bits: _xor_of(x, y, nets, bits), hint="cy")
+        raise ValueError("a six-input carry position needs a plain-net addend for the DI bypass, "
+                         "or an addend that one of its own nets zeroes")
 
     # -- output -------------------------------------------------------------
     def materialise(self, bits: dict[int, Term]) -> dict[int, str]:

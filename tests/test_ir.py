@@ -85,6 +85,26 @@ def test_check_rejects_grounded_i5_with_two_outputs():
         check(replace(n, luts=tuple(luts)))
 
 
+def test_a_live_i5_carry_position_adds_a_five_input_bit_and_a_gated_and():
+    """Six nets, no plain one: I5 = the AND's own input, O5 = the other addend (the LUT6_2's low half)."""
+    from lutgen.constructions.builder import NetlistBuilder, Term
+    from lutgen.simulate import run_comb
+    from lutgen.target import FAMILIES
+
+    builder = NetlistBuilder(FAMILIES["xcup"])
+    x = Term("fn", ("v[0]", "v[1]", "v[2]", "v[3]"), 0b0110_1001_1001_0110)  # parity of four
+    y = Term("and", ("v[4]", "v[5]"))
+    sums = builder.chain_add({0: x}, {0: y}, 0, 0, 0, carry_out=True)
+    (lut,) = builder.luts
+    assert lut.o5 is not None and lut.inputs[5] in ("v[4]", "v[5]")
+    netlist = builder.netlist("t", inputs=[("v", 6)], outputs=[("s", (sums[0], sums[1]))])
+    check(netlist)
+    v = np.arange(64)
+    bits = [(v >> k) & 1 for k in range(6)]
+    expected = (bits[0] ^ bits[1] ^ bits[2] ^ bits[3]) + (bits[4] & bits[5])
+    assert np.array_equal(run_comb(netlist, v=v)["s"], expected)
+
+
 def test_check_rejects_di_equal_to_s():
     """DI may come through the bypass from anywhere, but DI = S would make the carry a loop of itself."""
     n = _mul()

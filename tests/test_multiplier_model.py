@@ -9,7 +9,8 @@ import itertools
 import numpy as np
 import pytest
 
-from lutgen.constructions import CONSTRUCTION_NAMES, build_multiplier, candidates
+from lutgen.constructions import CONSTRUCTION_NAMES, CONSTRUCTIONS, _build_variant, build_multiplier, candidates
+from lutgen.heap import build_heap
 from lutgen.simulate import run_comb
 from lutgen.spec import MulSpec
 
@@ -49,6 +50,21 @@ def test_wide_random_and_corners(w, signed_w, signed_a, family):
             assert np.array_equal(got, expected), (spec, dict(netlist.meta))
 
 
+@pytest.mark.parametrize("construction", CONSTRUCTIONS, ids=CONSTRUCTION_NAMES)
+def test_every_variant_exhaustive_up_to_6_bits(construction):
+    """candidates() keeps one variant per construction; every variant must be right, not only the winner."""
+    for w, a in itertools.product(range(1, 7), repeat=2):
+        for signed_w, signed_a in SIGNS:
+            spec = MulSpec(w, a, signed_w, signed_a)
+            if not construction.applicable(build_heap(spec)):
+                continue
+            w_in, a_in = all_pairs(w, a)
+            expected = as_value(w_in, w, signed_w) * as_value(a_in, a, signed_a)
+            for variant in construction.variants:
+                got = run_comb(_build_variant(spec, construction, variant), w=w_in, a=a_in)["p"]
+                assert np.array_equal(got, expected), (spec, variant[0])
+
+
 def test_the_check_catches_a_wrong_init():
     """The comparison above can fail: one flipped INIT bit is seen."""
     broken = break_one_lut(build_multiplier(MulSpec(4, 4)))
@@ -85,6 +101,8 @@ def test_choice_is_the_cheapest():
         ("array", 4, 4, False, 13),
         ("array", 8, 8, False, 57),
         ("booth", 8, 8, True, 40),  # 4 rows of 10: (a+2)*ceil(w/2)
+        ("booth", 8, 8, False, 43),  # offset recoding: x[0] row + 4 Booth rows of x >> 1, not 5 rows (51)
+        ("booth", 7, 7, True, 28),  # offset recoding: 3 Booth rows, not 4 (35)
         ("tilechain", 3, 5, False, 10),  # 3x3 table (5) + 3x2 tile on a chain (5)
         ("tilechain", 3, 5, True, 10),
         ("tilechain", 4, 6, False, 18),
@@ -94,3 +112,15 @@ def test_choice_is_the_cheapest():
 def test_known_lut_counts(construction, w, a, signed, luts):
     spec = MulSpec(w, a, signed, signed, construction=construction)
     assert len(build_multiplier(spec).luts) == luts
+
+
+def test_offset_booth_saves_a_row_where_the_shifted_operand_needs_fewer_digits():
+    booth = next(c for c in CONSTRUCTIONS if c.name == "booth")
+    by_name = {v[0]: v for v in booth.variants}
+    for w, signed in [(8, False), (6, False), (7, True), (5, True)]:
+        spec = MulSpec(w, w, signed, signed)
+        plain = len(_build_variant(spec, booth, by_name["recode-a"]).luts)
+        offset = _build_variant(spec, booth, by_name["offset-recode-a"])
+        assert len(offset.luts) < plain, (w, signed)
+        assert any(lut.o5 and lut.inputs[5] == "w[0]" for lut in offset.luts) is False  # recodes a: I5 = a[0]
+        assert any(lut.o5 and lut.inputs[5] == "a[0]" for lut in offset.luts)

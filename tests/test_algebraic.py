@@ -41,7 +41,7 @@ def test_more_heap_dot_products(lanes, w, a):
     assert _proved(build_dot(spec), lanes, w, a, True, False, spec.sum_bits)
 
 
-@pytest.mark.parametrize("w,a", [(12, 12), (16, 16), (6, 7), (3, 5), (5, 5)])
+@pytest.mark.parametrize("w,a", [(12, 12), (16, 16), (6, 7), (3, 5), (5, 5), (4, 4), (8, 8)])
 def test_every_construction_equals_the_product(w, a):
     for signed_w, signed_a in itertools.product([False, True], repeat=2):
         for netlist in candidates(MulSpec(w, a, signed_w, signed_a)):

@@ -57,6 +57,8 @@ def test_output_is_byte_identical(tmp_path):
         (["--w", "3", "--a", "5", "--construction", "magic"], "unknown construction 'magic'"),
         (["--w", "4", "--a", "4", "--construction", "table"], "does not apply to 4x4 (table needs w+a <= 6"),
         (["--w", "8", "--a", "8", "--construction", "tilechain"], "does not apply to 8x8 (tilechain needs w+a <= 10"),
+        (["--w", "4", "--a", "4", "--signed-w", "--construction", "gatedrow"],
+         "does not apply to 4x4 (gatedrow needs an unsigned 4 x 4 product"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, args, message):

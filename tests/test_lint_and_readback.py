@@ -19,6 +19,8 @@ CONFIGS = [
     ("mul", 1, 9, True, False, "xc7"),
     ("mul", 3, 5, False, True, "xcup"),
     ("mul", 8, 8, True, True, "xc7"),
+    ("mul", 8, 8, False, False, "xcup"),  # offset Booth: live-I5 LUT6_2s
+    ("mul", 4, 4, False, False, "xc7"),  # gatedrow
     ("mul", 16, 16, True, False, "xcup"),
     ("pe", 3, 5, False, False, "xcup"),
     ("pe", 3, 5, True, False, "xc7"),

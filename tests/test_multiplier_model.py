@@ -74,7 +74,8 @@ def test_the_check_catches_a_wrong_init():
 
 @pytest.mark.parametrize("name", CONSTRUCTION_NAMES)
 def test_forcing_a_construction(name):
-    spec = MulSpec(2, 3, construction=name)
+    w, a = (4, 4) if name == "gatedrow" else (2, 3)  # gatedrow is the one that needs 4 x 4
+    spec = MulSpec(w, a, construction=name)
     netlist = build_multiplier(spec)
     assert dict(netlist.meta)["construction"] == name
 
@@ -83,6 +84,12 @@ def test_3x5_unsigned_meets_the_goal_of_10_luts():
     """Issue 3's goal for the lone 3 x 5 unsigned product, on both families."""
     for family in FAMILIES:
         assert len(build_multiplier(MulSpec(3, 5, family=family)).luts) <= 10
+
+
+def test_4x4_unsigned_meets_the_goal_of_11_luts():
+    """Issue 3's goal for the lone 4 x 4 unsigned product, on both families."""
+    for family in FAMILIES:
+        assert len(build_multiplier(MulSpec(4, 4, family=family)).luts) <= 11
 
 
 def test_choice_is_the_cheapest():
@@ -107,6 +114,7 @@ def test_choice_is_the_cheapest():
         ("tilechain", 3, 5, True, 10),
         ("tilechain", 4, 6, False, 18),
         ("heap", 5, 5, False, 19),  # ternary rows beat the array's 21 here
+        ("gatedrow", 4, 4, False, 11),  # two 5-input tiles + the gated a[3] row: 2 + 4 + 5
     ],
 )
 def test_known_lut_counts(construction, w, a, signed, luts):

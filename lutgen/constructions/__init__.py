@@ -15,7 +15,7 @@ from ..cells import Netlist, check
 from ..heap import BitHeap, build_heap
 from ..spec import MulSpec, SpecError
 from ..target import FAMILIES
-from . import booth, heapsum, rows, table, tilechain
+from . import booth, gatedrow, heapsum, rows, table, tilechain
 from .builder import NetlistBuilder
 
 
@@ -80,6 +80,13 @@ CONSTRUCTIONS: tuple[Construction, ...] = (
         lambda heap: tilechain.applicable(heap.spec),
         (("", "baugh-wooley", None, tilechain.build_tilechain),),
         f"w+a <= {tilechain.MAX_OPERAND_BITS} and one operand of at most {tilechain.MAX_NARROW_OPERAND} bits",
+    ),
+    Construction(
+        "gatedrow",
+        "two 5-input tiles and one operand bit's row on two carry chains, the row gated through I5",
+        lambda heap: gatedrow.applicable(heap.spec),
+        tuple((f"split-{over}", "baugh-wooley", over, gatedrow.build_gatedrow) for over in ("w", "a")),
+        "an unsigned 4 x 4 product",
     ),
     Construction(
         "heap",

@@ -83,17 +83,21 @@ def sum_heap(builder: NetlistBuilder, width: int, columns: dict[int, list[Term]]
              late: dict[int, list[Term]] | None = None) -> list[str]:
     """The heap's sum by the cheapest strategy: each one sized on a SizingBuilder, the best built into `builder`.
 
-    `late` bits (an accumulator's) may join at the start or only for the last adder,
-    whichever is cheaper: joining last turns the final binary adder into a ternary one
-    instead of feeding every stage one more bit per column.
+    `late` bits (an accumulator's) below a cut column join at the start, the rest only
+    for the last adder; every cut is tried. Joining last turns the final binary adder
+    into a ternary one instead of feeding every stage one more bit per column, but low
+    columns that already hold the constant's bits can be cheaper early.
     """
     late = late or {}
-    options = [(strategy, join) for join in (("early", "late") if late else ("early",)) for strategy in STRATEGIES]
+    top = max(columns, default=0) + 4  # well above the heap an early bit only waits: cuts there are all alike
+    cuts = [0] + sorted({min(c + 1, top) for c in late}) if late else [0]
+    options = [(strategy, cut) for cut in cuts for strategy in STRATEGIES]
 
     def run(target: NetlistBuilder, option) -> list[str]:
-        strategy, join = option
-        heap, waiting = (_merged(columns, late), {}) if join == "early" else (columns, late)
-        return HeapCompressor(target, width, strategy).run(heap, constant, waiting)
+        strategy, cut = option
+        early = {c: bits for c, bits in late.items() if c < cut}
+        waiting = {c: bits for c, bits in late.items() if c >= cut}
+        return HeapCompressor(target, width, strategy).run(_merged(columns, early), constant, waiting)
 
     def cost(option) -> tuple[int, int]:
         trial = SizingBuilder(builder.family, builder.prefix)

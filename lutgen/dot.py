@@ -122,7 +122,7 @@ def _lane_terms(mul: MulSpec, lanes: int) -> tuple[dict[int, list[Term]], int]:
 
 
 def _compress(spec: DotSpec, width: int, late: dict[int, list[Term]]) -> tuple[NetlistBuilder, list[str]]:
-    """The heap of all lanes plus `late` bits (joining first or last, whichever is cheaper), modulo 2**width."""
+    """The heap of all lanes plus `late` bits (those below a searched cut join first, the rest last), modulo 2**width."""
     mul = spec.mul
     columns, constant = _lane_terms(mul, spec.lanes)
     builder = NetlistBuilder(FAMILIES[mul.family], prefix="heap_")

@@ -10,6 +10,13 @@ running sum reaches DI through the bypass when the LUT needs all six inputs).
 For 3 x 5 unsigned: the 3 x 3 table (5 LUTs) plus the 3 x 2 tile on one
 chain (5 LUTs) is 10 LUTs, where the AND array needs 11.
 
+Or the first stage is a chain of its own: a tile of at most 5 inputs, in the
+LUT, plus the next bit of one operand times the tile's slice of the other (a
+row of ANDs whose other input the tile already reads): a LUT6_2 with that
+bit on I5 adds them (see builder.zeroing_net), and the tile's bits below the
+row leave as LUT outputs. 3 x 3 unsigned: W x A[1:0] plus a[2] W on three
+positions, and one LUT6_2 for the two low bits: 4 LUTs, where the table needs 5.
+
 A tile whose slices hold a signed operand's sign bit is a signed number and
 extends its sign like a Booth row. The slicing is searched: every grid whose
 tiles fit, built for real, the cheapest kept.
@@ -19,12 +26,13 @@ from __future__ import annotations
 
 import functools
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..heap import BitHeap
 from ..spec import MulSpec
-from .builder import NetlistBuilder, SizingBuilder, fn_term, net_term
+from .builder import NetlistBuilder, SizingBuilder, Term, fn_term, net_term
 from .rows import ConstantPlacer, Row, add_rows, finish
 
 FIRST_TILE_INPUTS = 6  # a table
@@ -39,34 +47,72 @@ def applicable(spec: MulSpec) -> bool:
     return spec.w + spec.a <= MAX_OPERAND_BITS and min(spec.w, spec.a) <= MAX_NARROW_OPERAND
 
 
-def _slicing(width: int, first: int, rest: int) -> tuple[Slice, ...]:
-    """Cuts of `width` bits: a first slice of `first` bits, then slices of `rest`, the last one shorter."""
-    if first >= width:
-        return ((0, width),)
-    cuts = [(0, first)]
-    lo = first
+def _slicing(width: int, first: tuple[int, ...], rest: int) -> tuple[Slice, ...]:
+    """Cuts of `width` bits: the `first` slices' sizes, then slices of `rest`, the last one shorter."""
+    cuts, lo = [], 0
+    for size in first:
+        if lo >= width:
+            break
+        cuts.append((lo, min(size, width - lo)))
+        lo += size
     while lo < width:
         cuts.append((lo, min(rest, width - lo)))
         lo += rest
     return tuple(cuts)
 
 
-def tilings(spec: MulSpec) -> list[tuple[tuple[Slice, Slice], ...]]:
+@dataclass(frozen=True)
+class Tiling:
+    """The first tile (a table, or in the LUT of a chain with the gated row), then chain tiles by weight."""
+
+    first: tuple[Slice, Slice]
+    gated: tuple[Slice, Slice] | None
+    rest: tuple[tuple[Slice, Slice], ...]
+
+
+def tilings(spec: MulSpec) -> list[Tiling]:
     """Grid tilings (w slice, a slice) that fit, first tile first, the rest by weight; no duplicates."""
-    found: dict[tuple, None] = {}
+    found: dict[Tiling, None] = {}
     for fw, fa in itertools.product(range(1, spec.w + 1), range(1, spec.a + 1)):
-        if fw + fa > FIRST_TILE_INPUTS:
-            continue
-        for rw, ra in itertools.product(range(1, CHAIN_TILE_INPUTS), repeat=2):
-            if rw + ra > CHAIN_TILE_INPUTS:
+        for gate_on in (None, "w", "a"):
+            if fw + fa > (FIRST_TILE_INPUTS if gate_on is None else CHAIN_TILE_INPUTS):
                 continue
-            tiles = [(ws, as_) for ws in _slicing(spec.w, fw, rw) for as_ in _slicing(spec.a, fa, ra)]
-            first, rest = tiles[0], tiles[1:]
-            if any(ws[1] + as_[1] > CHAIN_TILE_INPUTS for ws, as_ in rest):
+            # the gated row is the operand's next bit: a one-bit slice right after the first
+            w_cuts = (fw, 1) if gate_on == "w" else (fw,)
+            a_cuts = (fa, 1) if gate_on == "a" else (fa,)
+            if sum(w_cuts) > spec.w or sum(a_cuts) > spec.a:
                 continue
-            rest.sort(key=lambda t: (t[0][0] + t[1][0], t[0][0]))
-            found[(first, *rest)] = None
+            for rw, ra in itertools.product(range(1, CHAIN_TILE_INPUTS), repeat=2):
+                if rw + ra > CHAIN_TILE_INPUTS:
+                    continue
+                tiles = [(ws, as_) for ws in _slicing(spec.w, w_cuts, rw) for as_ in _slicing(spec.a, a_cuts, ra)]
+                first = tiles.pop(0)
+                gated = None
+                if gate_on is not None:
+                    gated = ((fw, 1), (0, fa)) if gate_on == "w" else ((0, fw), (fa, 1))
+                    tiles.remove(gated)
+                    if _gated_row(spec, *gated) is None:
+                        continue
+                if any(ws[1] + as_[1] > CHAIN_TILE_INPUTS for ws, as_ in tiles):
+                    continue
+                tiles.sort(key=lambda t: (t[0][0] + t[1][0], t[0][0]))
+                found[Tiling(first, gated, tuple(tiles))] = None
     return list(found)
+
+
+def _gated_row(spec: MulSpec, w_slice: Slice, a_slice: Slice) -> Row | None:
+    """A one-bit slice times a slice, as plain AND bits; None where a sign bit would make it negative."""
+    (w_lo, w_n), (a_lo, a_n) = w_slice, a_slice
+    if (spec.signed_w and w_lo + w_n == spec.w) or (spec.signed_a and a_lo + a_n == spec.a):
+        return None
+    bits = {}
+    for i in range(w_lo, w_lo + w_n):
+        for j in range(a_lo, a_lo + a_n):
+            if i + j < spec.out_bits:
+                # the one-bit slice's net first: it is the one that zeroes the AND (I5)
+                pair = (f"w[{i}]", f"a[{j}]") if w_n == 1 else (f"a[{j}]", f"w[{i}]")
+                bits[i + j] = Term("and", pair)
+    return Row(bits)
 
 
 def _slice_value(bits: list[np.ndarray], signed: bool) -> np.ndarray:
@@ -106,16 +152,24 @@ def _tile_terms(w: int, a: int, signed_w: bool, signed_a: bool, w_slice: Slice, 
     return tuple(row_bits.items()), signed
 
 
-def build_tiling(builder: NetlistBuilder, spec: MulSpec, tiling) -> dict[int, str]:
+def build_tiling(builder: NetlistBuilder, spec: MulSpec, tiling: Tiling) -> dict[int, str]:
     width = spec.out_bits
     consts = ConstantPlacer(0, width)
-    first = tile_row(spec, *tiling[0])
-    nets = builder.materialise(first.bits)
+    first = tile_row(spec, *tiling.first)
+    if tiling.gated is None:
+        nets = builder.materialise(first.bits)
+    else:  # one chain adds the first tile (in its LUTs) and the gated row; the tile's low bits leave as LUTs
+        row = _gated_row(spec, *tiling.gated)
+        low = {k: t for k, t in first.bits.items() if k < row.lo}
+        sums = add_rows(builder, Row({k: t for k, t in first.bits.items() if k >= row.lo}, sext=first.sext),
+                        row, consts, width, last=not tiling.rest)
+        nets = builder.materialise(low) | builder.materialise(sums.bits)
+        first = sums
     acc = Row({weight: net_term(net) for weight, net in nets.items()}, sext=first.sext)
-    rest = tiling[1:]
-    for index, tile in enumerate(rest):
-        acc = add_rows(builder, acc, tile_row(spec, *tile), consts, width, last=index == len(rest) - 1)
+    for index, tile in enumerate(tiling.rest):
+        acc = add_rows(builder, acc, tile_row(spec, *tile), consts, width, last=index == len(tiling.rest) - 1)
     return finish(builder, acc, consts, width)
+
 
 
 def build_tilechain(builder: NetlistBuilder, heap: BitHeap, over) -> dict[int, str]:
@@ -124,7 +178,10 @@ def build_tilechain(builder: NetlistBuilder, heap: BitHeap, over) -> dict[int, s
 
     def cost(tiling):
         trial = SizingBuilder(builder.family, builder.prefix)
-        build_tiling(trial, spec, tiling)
+        try:
+            build_tiling(trial, spec, tiling)
+        except ValueError:  # a position over six inputs: this tiling does not fit
+            return (float("inf"), 0)
         return len(trial.luts), len(trial.carries)
 
     best = min(tilings(spec), key=cost)

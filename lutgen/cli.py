@@ -67,7 +67,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--family", default="xcup", metavar="{xc7,xcup}",
                    help="xc7: 7-series, CARRY4, 4 LUTs per slice; xcup: UltraScale+, CARRY8, 8 LUTs per CLB (default xcup)")
     p.add_argument("--construction", default=None, metavar="NAME",
-                   help="force a construction (table, array, tiles, booth, tilechain, heap); default: the fewest LUTs")
+                   help="force a construction (table, array, tiles, booth, tilechain, gatedrow, heap); default: the fewest LUTs")
     p.add_argument("--pipeline", default="0", metavar="K",
                    help="register stages cut in at the best points, 0 to 8 (default 0); latency K cycles")
     p.add_argument("-o", "--out", default="lutgen_out", metavar="DIR", help="output directory (default ./lutgen_out)")

@@ -110,7 +110,9 @@ def test_choice_is_the_cheapest():
         ("booth", 8, 8, True, 40),  # 4 rows of 10: (a+2)*ceil(w/2)
         ("booth", 8, 8, False, 43),  # offset recoding: x[0] row + 4 Booth rows of x >> 1, not 5 rows (51)
         ("booth", 7, 7, True, 28),  # offset recoding: 3 Booth rows, not 4 (35)
-        ("tilechain", 3, 5, False, 10),  # 3x3 table (5) + 3x2 tile on a chain (5)
+        ("tilechain", 3, 5, False, 9),  # W x A[1:0] + a[2] W on a gated chain (4), then W x A[4:3] on a chain (5)
+        ("tilechain", 3, 3, False, 4),  # W x A[1:0] in the LUTs + the gated a[2] W row: 3 positions + 1
+        ("tilechain", 2, 4, False, 4),
         ("tilechain", 3, 5, True, 10),
         ("tilechain", 4, 6, False, 18),
         ("heap", 5, 5, False, 19),  # ternary rows beat the array's 21 here
@@ -132,3 +134,31 @@ def test_offset_booth_saves_a_row_where_the_shifted_operand_needs_fewer_digits()
         assert len(offset.luts) < plain, (w, signed)
         assert any(lut.o5 and lut.inputs[5] == "w[0]" for lut in offset.luts) is False  # recodes a: I5 = a[0]
         assert any(lut.o5 and lut.inputs[5] == "a[0]" for lut in offset.luts)
+
+
+@pytest.mark.parametrize("w,a", [(3, 3), (2, 4), (3, 5), (4, 4), (2, 7)])
+def test_every_tiling_exhaustive(w, a):
+    """Every tiling tilechain searches (table first or a gated first chain), not only the one it keeps."""
+    from lutgen.cells import check
+    from lutgen.constructions import tilechain
+    from lutgen.constructions.builder import NetlistBuilder
+    from lutgen.target import FAMILIES
+
+    gated = 0
+    for signed_w, signed_a in SIGNS:
+        spec = MulSpec(w, a, signed_w, signed_a)
+        w_in, a_in = all_pairs(w, a)
+        expected = as_value(w_in, w, signed_w) * as_value(a_in, a, signed_a)
+        for tiling in tilechain.tilings(spec):
+            builder = NetlistBuilder(FAMILIES["xcup"])
+            try:
+                nets = tilechain.build_tiling(builder, spec, tiling)
+            except ValueError:  # a position over six inputs: the search skips these too
+                continue
+            netlist = builder.netlist("t", inputs=[("w", w), ("a", a)],
+                                      outputs=[("p", tuple(nets[k] for k in range(spec.out_bits)))],
+                                      output_signed=(("p", spec.signed_out),))
+            check(netlist)
+            assert np.array_equal(run_comb(netlist, w=w_in, a=a_in)["p"], expected), (spec, tiling)
+            gated += tiling.gated is not None
+    assert gated  # the gated first chains were among them

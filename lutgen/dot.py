@@ -3,14 +3,19 @@
     p   = sum_k w_k * a_k                                 (combinational)
     acc <= rst ? 0 : en ? (clr ? 0 : acc) + p : acc       (with an accumulator)
 
-Two ways to sum, and the one with fewer LUTs is kept (or DotSpec.method
+Three ways to sum, and the one with fewer LUTs is kept (or DotSpec.method
 forces one):
 - heap: every partial product of every lane goes into ONE bit heap with a
   single merged constant, the AND / NAND gates are folded into the first
   compressors, and carry-chain compressors reduce it (`lutgen.compress`);
+- products: each lane is the cheapest lone multiplier, and the bits of all
+  the products form that one heap instead (a signed product's top bit
+  complemented, its weight in the constant). It wins where a lone
+  construction beats the gates by far: odd signed widths (offset Booth);
 - tree: each lane is the cheapest lone multiplier, and a balanced tree of
   carry-chain adders, each exactly as wide as its subtree's range, sums them.
-The accumulator is the PE's (`pe.add_accumulator`).
+The accumulator is the PE's (`pe.add_accumulator`), or, for the two heap
+forms, the accumulator's bits ride in the heap (a fused MAC).
 
 `dot_counts` gives the same unit's cell counts without building all of it:
 the tree is added up from its counted parts, the heap is built once per
@@ -26,7 +31,7 @@ from functools import lru_cache
 from .cells import CONSTANTS, Carry, Ff, Lut, Netlist, check
 from .compress import sum_heap
 from .constructions import build_multiplier
-from .constructions.builder import ZERO, NetlistBuilder, Term, net_term
+from .constructions.builder import ZERO, NetlistBuilder, Term, fn_term, net_term
 from .constructions.heapsum import partial_product_terms
 from .heap import build_heap
 from .pe import CONTROL_INPUTS, accumulate, add_accumulator
@@ -121,23 +126,66 @@ def _lane_terms(mul: MulSpec, lanes: int) -> tuple[dict[int, list[Term]], int]:
     return columns, constant
 
 
-def _compress(spec: DotSpec, width: int, late: dict[int, list[Term]]) -> tuple[NetlistBuilder, list[str]]:
-    """The heap of all lanes plus `late` bits (those below a searched cut join first, the rest last), modulo 2**width."""
+def _lane_products(spec: DotSpec, builder: NetlistBuilder) -> tuple[dict[int, list[Term]], int]:
+    """Every lane's cheapest lone multiplier, its cells put into `builder`; its product bits by column, and the constant.
+
+    A signed product's top bit weighs -2^t: it enters complemented, since
+    -b 2^t = (1 - b) 2^t - 2^t, and -2^t goes into the constant.
+    """
+    mul_spec = spec.mul
+    mul = build_multiplier(mul_spec)
+    columns: dict[int, list[Term]] = {}
+    constant = 0
+    for lane in range(spec.lanes):
+        luts, carries, chains, product = lane_cells(mul, lane, mul_spec)
+        builder.luts += luts
+        builder.carries += carries
+        builder.chains += chains
+        for weight, net in enumerate(product):
+            top = mul_spec.signed_out and weight == len(product) - 1
+            bit = net_term(net)
+            if bit.kind == "const":
+                constant += (-bit.value if top else bit.value) << weight
+            elif top:
+                columns.setdefault(weight, []).append(fn_term((net,), lambda b: 1 - b))
+                constant -= 1 << weight
+            else:
+                columns.setdefault(weight, []).append(bit)
+    return columns, constant
+
+
+HEAP_TERMS = {"heap": "AND / NAND gates", "products": "lone products"}
+
+
+def _compress(spec: DotSpec, width: int, late: dict[int, list[Term]], terms: str = "heap") -> tuple[NetlistBuilder, list[str]]:
+    """The heap of all lanes plus `late` bits (those below a searched cut join first, the rest last), modulo 2**width.
+
+    `terms`: "heap" puts every lane's gates into it, "products" every lane's product bits.
+    """
     mul = spec.mul
-    columns, constant = _lane_terms(mul, spec.lanes)
     builder = NetlistBuilder(FAMILIES[mul.family], prefix="heap_")
+    columns, constant = _lane_terms(mul, spec.lanes) if terms == "heap" else _lane_products(spec, builder)
     return builder, sum_heap(builder, width, columns, constant, late)
+
+
+def _heap_netlist(spec: DotSpec, terms: str) -> Netlist:
+    builder, total = _compress(spec, spec.sum_bits, {}, terms)
+    return builder.netlist(
+        module_name(spec), inputs=_ports(spec), outputs=[("p", tuple(total))],
+        output_signed=(("p", spec.mul.signed_out),),
+        meta=(("construction", terms), ("variant", f"carry-chain compressors over {HEAP_TERMS[terms]}"),
+              ("lanes", spec.lanes)),
+    )
 
 
 def heap_sum(spec: DotSpec) -> Netlist:
     """All lanes' partial products in one bit heap, compressed on carry chains (lutgen.compress)."""
-    mul = spec.mul
-    builder, total = _compress(spec, spec.sum_bits, {})
-    return builder.netlist(
-        module_name(spec), inputs=_ports(spec), outputs=[("p", tuple(total))],
-        output_signed=(("p", mul.signed_out),),
-        meta=(("construction", "heap"), ("variant", "carry-chain compressors"), ("lanes", spec.lanes)),
-    )
+    return _heap_netlist(spec, "heap")
+
+
+def products_sum(spec: DotSpec) -> Netlist:
+    """Each lane its cheapest lone multiplier, and all the products' bits in one heap."""
+    return _heap_netlist(spec, "products")
 
 
 def tree_sum(spec: DotSpec) -> Netlist:
@@ -164,30 +212,35 @@ def tree_sum(spec: DotSpec) -> Netlist:
     )
 
 
-def heap_mac(spec: DotSpec) -> Netlist:
+def heap_mac(spec: DotSpec, terms: str = "heap") -> Netlist:
     """The accumulator's own bits (acc AND NOT clr) ride in the same heap: the MAC's add costs no chain of its own.
 
-    The heap is summed modulo 2**acc_bits, which the Baugh-Wooley constant
-    makes exact at any width, and the sum goes straight into the registers.
+    The heap is summed modulo 2**acc_bits, which the heap's constant makes
+    exact at any width, and the sum goes straight into the registers.
     """
     mul = spec.mul
     q = tuple(f"acc_q{i}" for i in range(spec.acc_bits))
     kept = {i: [Term("andnot", (q[i], "clr"))] for i in range(spec.acc_bits)}
-    builder, total = _compress(spec, spec.acc_bits, kept)
+    builder, total = _compress(spec, spec.acc_bits, kept, terms)
     ffs = tuple(Ff(f"acc_ff{i}", total[i], "en", "rst", q[i]) for i in range(spec.acc_bits))
     return builder.netlist(
         module_name(spec), inputs=_ports(spec), outputs=[("acc", q)], ffs=ffs, clock="clk",
         scalar_inputs=CONTROL_INPUTS, output_signed=(("acc", mul.signed_out),),
-        meta=(("construction", "heap"), ("variant", "carry-chain compressors, accumulator in the heap"),
-              ("lanes", spec.lanes)),
+        meta=(("construction", terms), ("variant", f"carry-chain compressors over {HEAP_TERMS[terms]}, "
+                                                   "accumulator in the heap"), ("lanes", spec.lanes)),
     )
+
+
+def fused_macs(spec: DotSpec) -> list[str]:
+    """The heap forms a fused MAC may take: both, or the forced method's."""
+    return [m for m in HEAP_TERMS if spec.method in (None, m)]
 
 
 def _ports(spec: DotSpec) -> tuple:
     return (("w", spec.lanes * spec.mul.w), ("a", spec.lanes * spec.mul.a))
 
 
-SUM_METHODS = {"heap": heap_sum, "tree": tree_sum}
+SUM_METHODS = {"heap": heap_sum, "products": products_sum, "tree": tree_sum}
 
 
 def best_sum(spec: DotSpec) -> Netlist:
@@ -206,11 +259,12 @@ def build_dot(spec: DotSpec) -> Netlist:
         return pipeline(combinational, spec.pipeline)
     separate = accumulate(combinational, "p", mul.signed_out, spec.acc_bits, spec.pipeline, mul.family,
                           module_name(spec), combinational.meta)
-    if spec.pipeline or spec.method == "tree":
+    if spec.pipeline or not fused_macs(spec):
         return separate  # the accumulator's loop cannot cross pipeline registers
-    fused = heap_mac(spec)
-    check(fused)
-    return min((fused, separate), key=lambda n: (len(n.luts), len(n.carries)))
+    fused = [heap_mac(spec, terms) for terms in fused_macs(spec)]
+    for netlist in fused:
+        check(netlist)
+    return min((*fused, separate), key=lambda n: (len(n.luts), len(n.carries)))
 
 
 # -- counting without building -------------------------------------------------
@@ -279,9 +333,9 @@ def accumulator_counts(family: str, value_shape: tuple, signed: bool, acc_bits: 
 
 
 @lru_cache(maxsize=None)
-def heap_counts(mul: MulSpec, lanes: int) -> tuple[Counter, tuple]:
-    """Counts of the heap sum, and its output's shape; built once per configuration."""
-    netlist = heap_sum(DotSpec(mul, lanes))
+def heap_counts(mul: MulSpec, lanes: int, terms: str = "heap") -> tuple[Counter, tuple]:
+    """Counts of a heap sum, and its output's shape; built once per configuration."""
+    netlist = _heap_netlist(DotSpec(mul, lanes), terms)
     return netlist_counts(netlist), _shape(dict(netlist.outputs)["p"])
 
 
@@ -305,18 +359,18 @@ def dot_counts(spec: DotSpec) -> Counter:
     if spec.pipeline:
         raise ValueError("dot_counts covers unpipelined dot products")
     mul = spec.mul
-    options = {"heap": lambda: heap_counts(mul, spec.lanes), "tree": lambda: tree_sum_counts(mul, spec.lanes)}
+    options = {"heap": lambda: heap_counts(mul, spec.lanes), "products": lambda: heap_counts(mul, spec.lanes, "products"),
+               "tree": lambda: tree_sum_counts(mul, spec.lanes)}
     methods = [spec.method] if spec.method else list(SUM_METHODS)
     counts, shape = min((options[m]() for m in methods), key=lambda o: (o[0]["lut_sites"], o[0]["carry_cells"]))
     counts = Counter(counts)
     if spec.acc_bits is not None:
         counts += accumulator_counts(mul.family, shape, mul.signed_out, spec.acc_bits)
-        if spec.method != "tree":
-            fused = heap_mac_counts(mul, spec.lanes, spec.acc_bits)
-            counts = min((fused, counts), key=lambda c: (c["lut_sites"], c["carry_cells"]))
+        fused = [heap_mac_counts(mul, spec.lanes, spec.acc_bits, terms) for terms in fused_macs(spec)]
+        counts = min((*fused, counts), key=lambda c: (c["lut_sites"], c["carry_cells"]))
     return +counts  # drops zero entries
 
 
 @lru_cache(maxsize=None)
-def heap_mac_counts(mul: MulSpec, lanes: int, acc_bits: int) -> Counter:
-    return netlist_counts(heap_mac(DotSpec(mul, lanes, acc_bits)))
+def heap_mac_counts(mul: MulSpec, lanes: int, acc_bits: int, terms: str = "heap") -> Counter:
+    return netlist_counts(heap_mac(DotSpec(mul, lanes, acc_bits), terms))

@@ -77,7 +77,7 @@ class DotSpec:
     lanes: int
     acc_bits: int | None = None
     pipeline: int = 0  # register stages in the sum of products (latency in cycles)
-    method: str | None = None  # "heap" or "tree"; None: whichever takes fewer LUTs
+    method: str | None = None  # "heap", "products" or "tree"; None: whichever takes fewer LUTs
 
     def sum_range(self) -> tuple[int, int]:
         lo, hi = self.mul.product_range()

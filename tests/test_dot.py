@@ -1,11 +1,12 @@
 """Dot products: the netlist against the integer sum of products, and its counts without building it."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from lutgen.dot import build_dot, dot_counts, netlist_counts
+from lutgen.dot import SUM_METHODS, build_dot, dot_counts, heap_mac, heap_sum, netlist_counts, products_sum
 from lutgen.simulate import run_comb, run_seq
 from lutgen.spec import SpecError, make_dot_spec, make_mul_spec
 
@@ -58,20 +59,44 @@ def test_random_and_corner_vectors(w, a, signed_w, signed_a, lanes, family):
     assert np.array_equal(got, (ws * as_).sum(axis=1))
 
 
-@pytest.mark.parametrize("signed", [False, True])
-def test_accumulating_dot_product(signed):
-    spec = make_dot_spec(make_mul_spec(4, 4, signed, signed, "xcup"), 8, accumulate=True)
+@pytest.mark.parametrize("method", list(SUM_METHODS))
+@pytest.mark.parametrize("w,a,signed_w,signed_a,lanes,family", [
+    (7, 7, True, True, 8, "xc7"), (5, 3, False, True, 5, "xcup"), (2, 2, True, False, 3, "xc7"), (8, 8, False, False, 4, "xcup"),
+])
+def test_every_sum_method(w, a, signed_w, signed_a, lanes, family, method):
+    """Each way to sum is right on its own, not only the one build_dot keeps."""
+    spec = replace(make_dot_spec(make_mul_spec(w, a, signed_w, signed_a, family), lanes), method=method)
     netlist = build_dot(spec)
+    assert dict(netlist.meta)["construction"] == method or method == "tree"
+    rng = np.random.default_rng(lanes * 100 + w * 10 + a)
+    ws = lane_values(rng, w, signed_w, (2000, lanes))
+    as_ = lane_values(rng, a, signed_a, (2000, lanes))
+    got = run_comb(netlist, w=packed(ws, w), a=packed(as_, a))["p"]
+    assert np.array_equal(got, (ws * as_).sum(axis=1))
+
+
+def test_products_heap_wins_for_odd_signed_widths():
+    """7 x 7 signed: eight offset-Booth lanes summed as one heap take fewer LUTs than the lanes' gates."""
+    spec = make_dot_spec(make_mul_spec(7, 7, True, True, "xc7"), 8)
+    assert len(products_sum(spec).luts) < len(heap_sum(spec).luts)
+    assert dict(build_dot(spec).meta)["construction"] == "products"
+
+
+@pytest.mark.parametrize("signed,w,terms", [(False, 4, "heap"), (True, 4, "heap"), (True, 7, "products"), (False, 8, "products")])
+def test_accumulating_dot_product(signed, w, terms):
+    spec = make_dot_spec(make_mul_spec(w, w, signed, signed, "xcup"), 8, accumulate=True)
+    netlist = heap_mac(spec, terms)
+    assert dict(netlist.meta)["construction"] == terms
     rng = np.random.default_rng(7)
     streams, acc = 16, np.zeros(16, dtype=np.int64)
     cycles, want = [], []
     for step in range(80):
-        ws = lane_values(rng, 4, signed, (streams, 8))
-        as_ = lane_values(rng, 4, signed, (streams, 8))
+        ws = lane_values(rng, w, signed, (streams, 8))
+        as_ = lane_values(rng, w, signed, (streams, 8))
         en = (rng.random(streams) < 0.8).astype(np.int64)
         clr = (rng.random(streams) < 0.1).astype(np.int64)
         rst = np.ones(streams, dtype=np.int64) if step == 0 else np.zeros(streams, dtype=np.int64)
-        cycles.append(dict(w=packed(ws, 4), a=packed(as_, 4), en=en, clr=clr, rst=rst))
+        cycles.append(dict(w=packed(ws, w), a=packed(as_, w), en=en, clr=clr, rst=rst))
         want.append(acc.copy())
         nxt = np.where(clr == 1, 0, acc) + (ws * as_).sum(axis=1)
         acc = np.where(rst == 1, 0, np.where(en == 1, nxt, acc))
@@ -82,6 +107,7 @@ def test_accumulating_dot_product(signed):
 @pytest.mark.parametrize("lanes", [1, 2, 3, 5, 8, 13, 16])
 @pytest.mark.parametrize("w,a,signed_w,signed_a,family", [
     (4, 4, True, True, "xc7"), (3, 5, False, False, "xcup"), (1, 1, True, True, "xcup"), (1, 2, False, False, "xc7"),
+    (7, 7, True, True, "xc7"),  # the products heap wins here
 ])
 @pytest.mark.parametrize("accumulate", [False, True])
 def test_counts_without_building_equal_the_netlist(w, a, signed_w, signed_a, family, lanes, accumulate):

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from lutgen.constructions import CONSTRUCTION_NAMES, candidates
-from lutgen.dot import build_dot, dot_counts, netlist_counts
+from lutgen.dot import SUM_METHODS, build_dot, dot_counts, netlist_counts
 from lutgen.simulate import run_comb
 from lutgen.spec import DotSpec, MulSpec
 
@@ -32,12 +32,13 @@ def test_random_multiplier_matches_integer_product(w, a, signed_w, signed_a, fam
 @given(
     w=st.integers(1, 8), a=st.integers(1, 8), signed_w=st.booleans(), signed_a=st.booleans(),
     lanes=st.integers(1, 24), family=st.sampled_from(["xc7", "xcup"]),
-    construction=st.sampled_from((None,) + CONSTRUCTION_NAMES), seed=st.integers(0, 2**32 - 1),
+    construction=st.sampled_from((None,) + CONSTRUCTION_NAMES), method=st.sampled_from((None,) + tuple(SUM_METHODS)),
+    seed=st.integers(0, 2**32 - 1),
 )
-def test_random_dot_product_matches_integer_sum(w, a, signed_w, signed_a, lanes, family, construction, seed):
+def test_random_dot_product_matches_integer_sum(w, a, signed_w, signed_a, lanes, family, construction, method, seed):
     if construction is not None and not candidates(MulSpec(w, a, signed_w, signed_a, family, construction)):
         construction = None  # it does not apply to this product (table, tilechain: small ones only)
-    spec = DotSpec(MulSpec(w, a, signed_w, signed_a, family, construction), lanes)
+    spec = DotSpec(MulSpec(w, a, signed_w, signed_a, family, construction), lanes, method=method)
     rng = np.random.default_rng(seed)
     w_lanes = rng.integers(0, 1 << w, (300, lanes))
     a_lanes = rng.integers(0, 1 << a, (300, lanes))

@@ -31,7 +31,7 @@ from functools import lru_cache
 from .cells import CONSTANTS, Carry, Ff, Lut, Netlist, check
 from .compress import sum_heap
 from .constructions import build_multiplier
-from .constructions.builder import ZERO, NetlistBuilder, Term, fn_term, net_term
+from .constructions.builder import ZERO, NetlistBuilder, SizingBuilder, Term, fn_term, net_term
 from .constructions.heapsum import partial_product_terms
 from .heap import build_heap
 from .pe import CONTROL_INPUTS, accumulate, add_accumulator
@@ -71,6 +71,12 @@ def lane_cells(mul: Netlist, lane: int, spec: MulSpec) -> tuple[list[Lut], list[
     chains = [tuple(prefix + name for name in chain) for chain in mul.chains]
     product = tuple(r(n) for n in dict(mul.outputs)["p"])
     return luts, carries, chains, product
+
+
+@lru_cache(maxsize=None)
+def lone_multiplier(mul: MulSpec) -> Netlist:
+    """The cheapest lone multiplier, built once per spec (netlists are immutable); every lane copies it."""
+    return build_multiplier(mul)
 
 
 # -- adder tree -------------------------------------------------------------
@@ -133,7 +139,7 @@ def _lane_products(spec: DotSpec, builder: NetlistBuilder) -> tuple[dict[int, li
     -b 2^t = (1 - b) 2^t - 2^t, and -2^t goes into the constant.
     """
     mul_spec = spec.mul
-    mul = build_multiplier(mul_spec)
+    mul = lone_multiplier(mul_spec)
     columns: dict[int, list[Term]] = {}
     constant = 0
     for lane in range(spec.lanes):
@@ -157,19 +163,21 @@ def _lane_products(spec: DotSpec, builder: NetlistBuilder) -> tuple[dict[int, li
 HEAP_TERMS = {"heap": "AND / NAND gates", "products": "lone products"}
 
 
-def _compress(spec: DotSpec, width: int, late: dict[int, list[Term]], terms: str = "heap") -> tuple[NetlistBuilder, list[str]]:
+def _compress(spec: DotSpec, width: int, late: dict[int, list[Term]], terms: str = "heap",
+              sizing: bool = False) -> tuple[NetlistBuilder, list[str]]:
     """The heap of all lanes plus `late` bits (those below a searched cut join first, the rest last), modulo 2**width.
 
     `terms`: "heap" puts every lane's gates into it, "products" every lane's product bits.
+    With `sizing`, the heap's LUTs get no INITs: for counting only.
     """
     mul = spec.mul
-    builder = NetlistBuilder(FAMILIES[mul.family], prefix="heap_")
+    builder = (SizingBuilder if sizing else NetlistBuilder)(FAMILIES[mul.family], prefix="heap_")
     columns, constant = _lane_terms(mul, spec.lanes) if terms == "heap" else _lane_products(spec, builder)
     return builder, sum_heap(builder, width, columns, constant, late)
 
 
-def _heap_netlist(spec: DotSpec, terms: str) -> Netlist:
-    builder, total = _compress(spec, spec.sum_bits, {}, terms)
+def _heap_netlist(spec: DotSpec, terms: str, sizing: bool = False) -> Netlist:
+    builder, total = _compress(spec, spec.sum_bits, {}, terms, sizing)
     return builder.netlist(
         module_name(spec), inputs=_ports(spec), outputs=[("p", tuple(total))],
         output_signed=(("p", spec.mul.signed_out),),
@@ -191,7 +199,7 @@ def products_sum(spec: DotSpec) -> Netlist:
 def tree_sum(spec: DotSpec) -> Netlist:
     """Each lane its cheapest lone multiplier, summed by a balanced tree of carry-chain adders."""
     mul_spec = spec.mul
-    mul = build_multiplier(mul_spec)
+    mul = lone_multiplier(mul_spec)
     luts: list[Lut] = []
     carries: list[Carry] = []
     chains: list[tuple[str, ...]] = []
@@ -212,7 +220,7 @@ def tree_sum(spec: DotSpec) -> Netlist:
     )
 
 
-def heap_mac(spec: DotSpec, terms: str = "heap") -> Netlist:
+def heap_mac(spec: DotSpec, terms: str = "heap", sizing: bool = False) -> Netlist:
     """The accumulator's own bits (acc AND NOT clr) ride in the same heap: the MAC's add costs no chain of its own.
 
     The heap is summed modulo 2**acc_bits, which the heap's constant makes
@@ -221,7 +229,7 @@ def heap_mac(spec: DotSpec, terms: str = "heap") -> Netlist:
     mul = spec.mul
     q = tuple(f"acc_q{i}" for i in range(spec.acc_bits))
     kept = {i: [Term("andnot", (q[i], "clr"))] for i in range(spec.acc_bits)}
-    builder, total = _compress(spec, spec.acc_bits, kept, terms)
+    builder, total = _compress(spec, spec.acc_bits, kept, terms, sizing)
     ffs = tuple(Ff(f"acc_ff{i}", total[i], "en", "rst", q[i]) for i in range(spec.acc_bits))
     return builder.netlist(
         module_name(spec), inputs=_ports(spec), outputs=[("acc", q)], ffs=ffs, clock="clk",
@@ -236,6 +244,25 @@ def fused_macs(spec: DotSpec) -> list[str]:
     return [m for m in HEAP_TERMS if spec.method in (None, m)]
 
 
+def products_floor(spec: DotSpec, out_bits: int, accumulate: bool) -> int:
+    """No products heap takes fewer LUTs: the lanes' multipliers, plus one LUT per two product bits removed.
+
+    A compressor LUT takes at most three bits and gives back at least one, so
+    it removes at most two. The products' N * n bits (and, in a MAC, the
+    accumulator's) come down to `out_bits`. Used to skip building a heap that
+    cannot win (the architecture layer costs hundreds of wide dot products).
+    """
+    lone = multiplier_counts(spec.mul)["lut_sites"]
+    bits = spec.lanes * spec.mul.out_bits + (out_bits if accumulate else 0)
+    return spec.lanes * lone + max(0, bits - out_bits + 1) // 2
+
+
+def _worth_building(method: str, spec: DotSpec, out_bits: int, accumulate: bool, best_luts: int | None) -> bool:
+    if method != "products" or spec.method == "products" or best_luts is None:
+        return True
+    return products_floor(spec, out_bits, accumulate) < best_luts
+
+
 def _ports(spec: DotSpec) -> tuple:
     return (("w", spec.lanes * spec.mul.w), ("a", spec.lanes * spec.mul.a))
 
@@ -246,9 +273,11 @@ SUM_METHODS = {"heap": heap_sum, "products": products_sum, "tree": tree_sum}
 def best_sum(spec: DotSpec) -> Netlist:
     """The combinational sum of products: the forced method's, or the one with fewer LUTs (then carries)."""
     methods = [spec.method] if spec.method else list(SUM_METHODS)
-    built = [SUM_METHODS[m](spec) for m in methods]
-    for netlist in built:
-        check(netlist)
+    built: list[Netlist] = []
+    for method in methods:
+        if _worth_building(method, spec, spec.sum_bits, False, min((len(n.luts) for n in built), default=None)):
+            built.append(SUM_METHODS[method](spec))
+            check(built[-1])
     return min(built, key=lambda n: (len(n.luts), len(n.carries)))  # first of equals: heap
 
 
@@ -261,9 +290,11 @@ def build_dot(spec: DotSpec) -> Netlist:
                           module_name(spec), combinational.meta)
     if spec.pipeline or not fused_macs(spec):
         return separate  # the accumulator's loop cannot cross pipeline registers
-    fused = [heap_mac(spec, terms) for terms in fused_macs(spec)]
-    for netlist in fused:
-        check(netlist)
+    fused: list[Netlist] = []
+    for terms in fused_macs(spec):
+        if _worth_building(terms, spec, spec.acc_bits, True, min((len(n.luts) for n in fused), default=None)):
+            fused.append(heap_mac(spec, terms))
+            check(fused[-1])
     return min((*fused, separate), key=lambda n: (len(n.luts), len(n.carries)))
 
 
@@ -287,7 +318,7 @@ def _builder_counts(builder: NetlistBuilder, ffs: int = 0) -> Counter:
 
 @lru_cache(maxsize=None)
 def multiplier_counts(mul: MulSpec) -> Counter:
-    return netlist_counts(build_multiplier(mul))
+    return netlist_counts(lone_multiplier(mul))
 
 
 def _shape(nets: tuple[str, ...]) -> tuple[str | None, ...]:
@@ -308,7 +339,7 @@ def _adder_counts(family: str, x_shape: tuple, y_shape: tuple, signed: bool, wid
 
 @lru_cache(maxsize=None)
 def product_shape(mul: MulSpec) -> tuple[str | None, ...]:
-    return _shape(dict(build_multiplier(mul).outputs)["p"])
+    return _shape(dict(lone_multiplier(mul).outputs)["p"])
 
 
 @lru_cache(maxsize=None)
@@ -335,7 +366,7 @@ def accumulator_counts(family: str, value_shape: tuple, signed: bool, acc_bits: 
 @lru_cache(maxsize=None)
 def heap_counts(mul: MulSpec, lanes: int, terms: str = "heap") -> tuple[Counter, tuple]:
     """Counts of a heap sum, and its output's shape; built once per configuration."""
-    netlist = _heap_netlist(DotSpec(mul, lanes), terms)
+    netlist = _heap_netlist(DotSpec(mul, lanes), terms, sizing=True)
     return netlist_counts(netlist), _shape(dict(netlist.outputs)["p"])
 
 
@@ -362,15 +393,22 @@ def dot_counts(spec: DotSpec) -> Counter:
     options = {"heap": lambda: heap_counts(mul, spec.lanes), "products": lambda: heap_counts(mul, spec.lanes, "products"),
                "tree": lambda: tree_sum_counts(mul, spec.lanes)}
     methods = [spec.method] if spec.method else list(SUM_METHODS)
-    counts, shape = min((options[m]() for m in methods), key=lambda o: (o[0]["lut_sites"], o[0]["carry_cells"]))
+    found: list[tuple[Counter, tuple]] = []
+    for method in methods:  # the same choices as best_sum, in the same order
+        if _worth_building(method, spec, spec.sum_bits, False, min((o[0]["lut_sites"] for o in found), default=None)):
+            found.append(options[method]())
+    counts, shape = min(found, key=lambda o: (o[0]["lut_sites"], o[0]["carry_cells"]))
     counts = Counter(counts)
     if spec.acc_bits is not None:
         counts += accumulator_counts(mul.family, shape, mul.signed_out, spec.acc_bits)
-        fused = [heap_mac_counts(mul, spec.lanes, spec.acc_bits, terms) for terms in fused_macs(spec)]
+        fused: list[Counter] = []
+        for terms in fused_macs(spec):
+            if _worth_building(terms, spec, spec.acc_bits, True, min((c["lut_sites"] for c in fused), default=None)):
+                fused.append(heap_mac_counts(mul, spec.lanes, spec.acc_bits, terms))
         counts = min((*fused, counts), key=lambda c: (c["lut_sites"], c["carry_cells"]))
     return +counts  # drops zero entries
 
 
 @lru_cache(maxsize=None)
 def heap_mac_counts(mul: MulSpec, lanes: int, acc_bits: int, terms: str = "heap") -> Counter:
-    return netlist_counts(heap_mac(DotSpec(mul, lanes, acc_bits), terms))
+    return netlist_counts(heap_mac(DotSpec(mul, lanes, acc_bits), terms, sizing=True))

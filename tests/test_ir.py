@@ -148,7 +148,9 @@ def test_depth_of_known_shapes():
     from lutgen.depth import critical_depth
 
     # a table: every output one LUT from the inputs
-    assert critical_depth(build_multiplier(MulSpec(3, 3))) == (1, 0)
+    assert critical_depth(build_multiplier(MulSpec(3, 3, construction="table"))) == (1, 0)
+    # 3x3 unsigned now: one gated chain of three positions up to CO
+    assert critical_depth(build_multiplier(MulSpec(3, 3))) == (1, 3)
     # one 2x5 tile: a LUT, then positions 1..5 of one chain up to CO
     assert critical_depth(build_multiplier(MulSpec(2, 5, construction="array"))) == (1, 5)
     # the fused array adds one LUT level per further row

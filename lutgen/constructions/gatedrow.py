@@ -24,19 +24,17 @@ from __future__ import annotations
 from ..heap import BitHeap
 from ..spec import MulSpec
 from .builder import NetlistBuilder, Term, fn_term, net_term
+from .tilechain import Slice, tile_row
 
 
 def applicable(spec: MulSpec) -> bool:
     return (spec.w, spec.a) == (4, 4) and not (spec.signed_w or spec.signed_a)
 
 
-def _tile_bit(x_nets: tuple[str, ...], y_nets: tuple[str, ...], bit: int) -> Term:
-    """Bit `bit` of (unsigned x_nets) * (unsigned y_nets), as a function of their nets."""
-    def fn(*bits):
-        x = sum(b << k for k, b in enumerate(bits[:len(x_nets)]))
-        y = sum(b << k for k, b in enumerate(bits[len(x_nets):]))
-        return (x * y >> bit) & 1
-    return fn_term(x_nets + y_nets, fn)
+def _tile(spec: MulSpec, over: str, x_slice: Slice, y_slice: Slice) -> dict[int, Term]:
+    """The tile X_s x Y_t by weight, X being operand `over` (tilechain's tile terms)."""
+    w_slice, a_slice = (x_slice, y_slice) if over == "w" else (y_slice, x_slice)
+    return tile_row(spec, w_slice, a_slice).bits
 
 
 def build_gatedrow(builder: NetlistBuilder, heap: BitHeap, over: str) -> dict[int, str]:
@@ -44,14 +42,14 @@ def build_gatedrow(builder: NetlistBuilder, heap: BitHeap, over: str) -> dict[in
     x_name, y_name = (over, "a" if over == "w" else "w")
     x = tuple(f"{x_name}[{i}]" for i in range(4))
     y = tuple(f"{y_name}[{i}]" for i in range(4))
-    p = [_tile_bit(x[:2], y[:3], k) for k in range(5)]
-    q = [_tile_bit(x[2:], y[:3], k) for k in range(5)]
+    p = _tile(heap.spec, over, (0, 2), (0, 3))  # weights 0..4
+    q = _tile(heap.spec, over, (2, 2), (0, 3))  # weights 2..6
 
     low = builder.materialise({1: p[1], 2: p[2]})  # one LUT6_2: both read the same five nets
     row = {3 + j: Term("and", (y[3], x[j])) for j in range(4)}
     chain_a = builder.chain_add({3: p[3], 4: p[4]}, row, 0, 3, 6, carry_out=True)
     running = {2: net_term(low[2])} | {c: net_term(chain_a[c]) for c in range(3, 7)}
-    chain_b = builder.chain_add(running, {2 + k: q[k] for k in range(5)}, 0, 2, 6, carry_out=True)
+    chain_b = builder.chain_add(running, q, 0, 2, 6, carry_out=True)
     top = fn_term((chain_a[7], chain_b[7]), lambda s, t: s ^ t)
     p0, p7 = builder.lut([p[0]], lambda v: v, term5=top, hint="pp")
     return {0: p0, 1: low[1], **{c: chain_b[c] for c in range(2, 7)}, 7: p7}

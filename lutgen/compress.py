@@ -89,9 +89,9 @@ def sum_heap(builder: NetlistBuilder, width: int, columns: dict[int, list[Term]]
     """The heap's sum by the cheapest strategy: each one sized on a SizingBuilder, the best built into `builder`.
 
     `late` bits (an accumulator's) below a cut column join at the start, the rest only
-    for the last adder; every cut is tried (with the first strategy). Joining last turns the final binary adder
-    into a ternary one instead of feeding every stage one more bit per column, but low
-    columns that already hold the constant's bits can be cheaper early.
+    for the last adder; every cut is tried (with the first strategy). Joining last turns
+    the final binary adder into a ternary one instead of feeding every stage one more bit
+    per column, but low columns that already hold the constant's bits can be cheaper early.
     """
     late = late or {}
     top = max(columns, default=0) + 4  # well above the heap an early bit only waits: cuts there are all alike

@@ -257,10 +257,20 @@ def products_floor(spec: DotSpec, out_bits: int, accumulate: bool) -> int:
     return spec.lanes * lone + max(0, bits - out_bits + 1) // 2
 
 
-def _worth_building(method: str, spec: DotSpec, out_bits: int, accumulate: bool, best_luts: int | None) -> bool:
-    if method != "products" or spec.method == "products" or best_luts is None:
-        return True
-    return products_floor(spec, out_bits, accumulate) < best_luts
+def _in_turn(spec: DotSpec, methods: list[str], build, luts, out_bits: int, accumulate: bool) -> list:
+    """build(method) for each method in order, skipping the products heap when its floor cannot beat one built."""
+    found: list = []
+    for method in methods:
+        if found and method == "products" != spec.method:
+            if products_floor(spec, out_bits, accumulate) >= min(map(luts, found)):
+                continue
+        found.append(build(method))
+    return found
+
+
+def _checked(netlist: Netlist) -> Netlist:
+    check(netlist)
+    return netlist
 
 
 def _ports(spec: DotSpec) -> tuple:
@@ -273,11 +283,7 @@ SUM_METHODS = {"heap": heap_sum, "products": products_sum, "tree": tree_sum}
 def best_sum(spec: DotSpec) -> Netlist:
     """The combinational sum of products: the forced method's, or the one with fewer LUTs (then carries)."""
     methods = [spec.method] if spec.method else list(SUM_METHODS)
-    built: list[Netlist] = []
-    for method in methods:
-        if _worth_building(method, spec, spec.sum_bits, False, min((len(n.luts) for n in built), default=None)):
-            built.append(SUM_METHODS[method](spec))
-            check(built[-1])
+    built = _in_turn(spec, methods, lambda m: _checked(SUM_METHODS[m](spec)), lambda n: len(n.luts), spec.sum_bits, False)
     return min(built, key=lambda n: (len(n.luts), len(n.carries)))  # first of equals: heap
 
 
@@ -290,11 +296,8 @@ def build_dot(spec: DotSpec) -> Netlist:
                           module_name(spec), combinational.meta)
     if spec.pipeline or not fused_macs(spec):
         return separate  # the accumulator's loop cannot cross pipeline registers
-    fused: list[Netlist] = []
-    for terms in fused_macs(spec):
-        if _worth_building(terms, spec, spec.acc_bits, True, min((len(n.luts) for n in fused), default=None)):
-            fused.append(heap_mac(spec, terms))
-            check(fused[-1])
+    fused = _in_turn(spec, fused_macs(spec), lambda t: _checked(heap_mac(spec, t)), lambda n: len(n.luts),
+                     spec.acc_bits, True)
     return min((*fused, separate), key=lambda n: (len(n.luts), len(n.carries)))
 
 
@@ -393,18 +396,14 @@ def dot_counts(spec: DotSpec) -> Counter:
     options = {"heap": lambda: heap_counts(mul, spec.lanes), "products": lambda: heap_counts(mul, spec.lanes, "products"),
                "tree": lambda: tree_sum_counts(mul, spec.lanes)}
     methods = [spec.method] if spec.method else list(SUM_METHODS)
-    found: list[tuple[Counter, tuple]] = []
-    for method in methods:  # the same choices as best_sum, in the same order
-        if _worth_building(method, spec, spec.sum_bits, False, min((o[0]["lut_sites"] for o in found), default=None)):
-            found.append(options[method]())
+    # the same choices as best_sum and build_dot, in the same order
+    found = _in_turn(spec, methods, lambda m: options[m](), lambda o: o[0]["lut_sites"], spec.sum_bits, False)
     counts, shape = min(found, key=lambda o: (o[0]["lut_sites"], o[0]["carry_cells"]))
     counts = Counter(counts)
     if spec.acc_bits is not None:
         counts += accumulator_counts(mul.family, shape, mul.signed_out, spec.acc_bits)
-        fused: list[Counter] = []
-        for terms in fused_macs(spec):
-            if _worth_building(terms, spec, spec.acc_bits, True, min((c["lut_sites"] for c in fused), default=None)):
-                fused.append(heap_mac_counts(mul, spec.lanes, spec.acc_bits, terms))
+        fused = _in_turn(spec, fused_macs(spec), lambda t: heap_mac_counts(mul, spec.lanes, spec.acc_bits, t),
+                         lambda c: c["lut_sites"], spec.acc_bits, True)
         counts = min((*fused, counts), key=lambda c: (c["lut_sites"], c["carry_cells"]))
     return +counts  # drops zero entries
 

@@ -105,6 +105,48 @@ def test_a_live_i5_carry_position_adds_a_five_input_bit_and_a_gated_and():
     assert np.array_equal(run_comb(netlist, v=v)["s"], expected)
 
 
+def test_a_leftover_gate_rides_on_a_spare_o5():
+    """A LUT6 with inputs to spare becomes a LUT6_2: its O6 unchanged, the new term on O5."""
+    from lutgen.constructions.builder import NetlistBuilder, Term
+    from lutgen.simulate import run_comb
+    from lutgen.target import FAMILIES
+
+    builder = NetlistBuilder(FAMILIES["xcup"])
+    sums = builder.chain_add({0: Term("fn", ("v[0]", "v[1]", "v[2]"), 0b1001_0110)}, {}, 0, 0, 0, carry_out=True)
+    nets = builder.materialise({5: Term("and", ("v[3]", "v[4]"))})
+    (lut,) = builder.luts
+    assert nets[5] == lut.o5 and lut.inputs[5] == VCC
+    netlist = builder.netlist("t", inputs=[("v", 5)], outputs=[("s", (sums[0], sums[1], nets[5]))])
+    check(netlist)
+    v = np.arange(32)
+    bits = [(v >> k) & 1 for k in range(5)]
+    expected = (bits[0] ^ bits[1] ^ bits[2]) + 4 * (bits[3] & bits[4])
+    assert np.array_equal(run_comb(netlist, v=v)["s"], expected)
+    # no room left (six inputs): a LUT of its own
+    assert builder.host_on_free_o5(Term("and", ("v[3]", "v[5]"))) is None
+
+
+def test_a_constant_in_the_top_bit_complements_an_addend():
+    """In the product's top bit only the parity counts, so a pending one there needs no free slot."""
+    from lutgen.constructions.builder import NetlistBuilder, Term
+    from lutgen.constructions.rows import ConstantPlacer, Row, add_rows, finish
+    from lutgen.simulate import run_comb
+    from lutgen.target import FAMILIES
+
+    builder = NetlistBuilder(FAMILIES["xc7"])
+    x = Row({k: Term("net", (f"v[{k}]",)) for k in range(3)})
+    y = Row({k: Term("and", (f"v[{k + 3}]", "v[6]")) for k in range(3)})
+    consts = ConstantPlacer(0b100, 3)
+    total = add_rows(builder, x, y, consts, 3, last=True)
+    assert not consts.pending and len(builder.luts) == 3  # no extra position, no extra chain
+    nets = finish(builder, total, consts, 3)
+    netlist = builder.netlist("t", inputs=[("v", 7)], outputs=[("s", tuple(nets[k] for k in range(3)))])
+    check(netlist)
+    v = np.arange(128)
+    expected = ((v & 7) + ((v >> 3) & 7) * ((v >> 6) & 1) + 4) % 8
+    assert np.array_equal(run_comb(netlist, v=v)["s"], expected)
+
+
 def test_check_rejects_di_equal_to_s():
     """DI may come through the bypass from anywhere, but DI = S would make the carry a loop of itself."""
     n = _mul()

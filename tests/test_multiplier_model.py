@@ -104,11 +104,14 @@ def test_choice_is_the_cheapest():
     [
         ("table", 2, 2, False, 2),
         ("table", 3, 3, False, 5),
-        ("array", 3, 5, False, 11),  # (w-1)*a+1, DESIGN.md
-        ("array", 4, 4, False, 13),
-        ("array", 8, 8, False, 57),
+        ("array", 3, 5, False, 10),  # (w-1)*a+1 (DESIGN.md), less the low AND on a spare O5
+        ("array", 4, 4, False, 12),
+        ("array", 8, 8, False, 56),
         ("booth", 8, 8, True, 40),  # 4 rows of 10: (a+2)*ceil(w/2)
-        ("booth", 8, 8, False, 43),  # offset recoding: x[0] row + 4 Booth rows of x >> 1, not 5 rows (51)
+        ("booth", 8, 8, False, 40),  # offset recoding (x[0] row + 4 Booth rows of x >> 1), signs 0 and 2 folded
+        ("booth", 4, 4, False, 10),
+        ("booth", 5, 5, False, 16),  # the x[4] row shares the first chain's free slots with the x[0] row
+        ("booth", 7, 7, False, 32),  # the x[6] row's two lowest bits ride in the first chain
         ("booth", 7, 7, True, 28),  # offset recoding: 3 Booth rows, not 4 (35)
         ("tilechain", 3, 5, False, 9),  # W x A[1:0] + a[2] W on a gated chain (4), then W x A[4:3] on a chain (5)
         ("tilechain", 3, 3, False, 4),  # W x A[1:0] in the LUTs + the gated a[2] W row: 3 positions + 1
@@ -129,11 +132,64 @@ def test_offset_booth_saves_a_row_where_the_shifted_operand_needs_fewer_digits()
     by_name = {v[0]: v for v in booth.variants}
     for w, signed in [(8, False), (6, False), (7, True), (5, True)]:
         spec = MulSpec(w, w, signed, signed)
-        plain = len(_build_variant(spec, booth, by_name["recode-a"]).luts)
-        offset = _build_variant(spec, booth, by_name["offset-recode-a"])
+        plain = len(_build_variant(spec, booth, by_name["recode-a signs-sext"]).luts)
+        offset = _build_variant(spec, booth, by_name["offset-recode-a signs-sext absorb-low"])
         assert len(offset.luts) < plain, (w, signed)
         assert any(lut.o5 and lut.inputs[5] == "w[0]" for lut in offset.luts) is False  # recodes a: I5 = a[0]
         assert any(lut.o5 and lut.inputs[5] == "a[0]" for lut in offset.luts)
+
+
+def test_8x8_meets_the_goals():
+    """Issue 3's goals for the lone 8 x 8 product: unsigned <= 40, signed <= 42, on both families."""
+    for family in FAMILIES:
+        assert len(build_multiplier(MulSpec(8, 8, False, False, family)).luts) <= 40
+        assert len(build_multiplier(MulSpec(8, 8, True, True, family)).luts) <= 42
+
+
+@pytest.mark.parametrize("w", [7, 8])
+def test_every_booth_variant_exhaustive_at_7_and_8_bits(w):
+    """Folded and constant sign treatments matter most at these widths: all of them, all sign mixes."""
+    booth = next(c for c in CONSTRUCTIONS if c.name == "booth")
+    w_in, a_in = all_pairs(w, w)
+    for signed_w, signed_a in SIGNS:
+        spec = MulSpec(w, w, signed_w, signed_a, "xc7")
+        expected = as_value(w_in, w, signed_w) * as_value(a_in, w, signed_a)
+        for variant in booth.variants:
+            got = run_comb(_build_variant(spec, booth, variant), w=w_in, a=a_in)["p"]
+            assert np.array_equal(got, expected), (spec, variant[0])
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_folding_a_booth_sign_keeps_the_rows_sum(signed):
+    """fold_sign rewrites two rows; over every input their sum is unchanged, and the first loses its sign.
+
+    Rows of an unsigned multiplicand fold (their signs are the digits' top bits);
+    a signed multiplicand's sign bits read one net too many.
+    """
+    from lutgen.constructions import booth as booth_module
+
+    width = 16
+    digits = booth_module.booth_digits(7, signed, "w", nets={i: f"w[{i + 1}]" for i in range(7)})
+    rows = booth_module._booth_rows(digits, 8, False, "a", 1, width)
+    w_in, a_in = all_pairs(8, 8)
+    env = {f"w[{i}]": (w_in >> i) & 1 for i in range(8)} | {f"a[{i}]": (a_in >> i) & 1 for i in range(8)}
+
+    def value(row):
+        total = np.zeros_like(w_in)
+        for k, term in row.span(row.lo, width - 1).items():
+            total = total + (np.asarray(term.eval(env), dtype=np.int64) << k)
+        return total % (1 << width)
+
+    folded = 0
+    for k in range(len(rows) - 1):
+        result = booth_module.fold_sign(rows[k][0], rows[k + 1][0], width)
+        if result is None:
+            continue
+        folded += 1
+        assert not result[0].sext and result[0].top < rows[k][0].top
+        before = value(rows[k][0]) + value(rows[k + 1][0])
+        assert np.array_equal((value(result[0]) + value(result[1])) % (1 << width), before % (1 << width))
+    assert folded == 3
 
 
 @pytest.mark.parametrize("w,a", [(3, 3), (2, 4), (3, 5), (4, 4), (2, 7)])

@@ -9,6 +9,7 @@ netlist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 from ..cells import Netlist, check
@@ -70,9 +71,14 @@ CONSTRUCTIONS: tuple[Construction, ...] = (
         "booth",
         "radix-4 Booth array: half the rows, one LUT6 per bit folds the Booth select into the add",
         lambda heap: True,
-        tuple((f"{offset}recode-{over}", "baugh-wooley", over, build)
-              for offset, build in (("", booth.build_booth), ("offset-", booth.build_booth_offset))
-              for over in ("w", "a")),
+        tuple((f"recode-{over} signs-{signs}", "baugh-wooley", over, partial(booth.build_booth, signs=signs))
+              for over in ("w", "a")
+              for signs in booth.SIGN_TREATMENTS)
+        + tuple((f"offset-recode-{over} signs-{signs} absorb-{absorb}", "baugh-wooley", over,
+                 partial(booth.build_booth_offset, signs=signs, absorb=absorb))
+                for over in ("w", "a")
+                for signs in booth.SIGN_TREATMENTS
+                for absorb in booth.ABSORB_MODES),
     ),
     Construction(
         "tilechain",

@@ -71,6 +71,13 @@ def fn_term(nets: tuple[str, ...], fn) -> "Term":
     return Term("fn", kept, int(sum(int(b) << r for r, b in enumerate(table))))
 
 
+def complement(term: Term) -> Term:
+    """The term's inverse, over the same nets."""
+    if term.kind == "const":
+        return Term("const", value=term.value ^ 1)
+    return fn_term(term.nets, lambda *bits: 1 ^ term.eval(dict(zip(term.nets, bits))))
+
+
 ZERO = Term("const", value=0)
 ONE = Term("const", value=1)
 
@@ -101,6 +108,14 @@ def zeroing_net(term: Term, other: Term) -> str | None:
         if not np.any(np.asarray(term.eval(env))):
             return net
     return None
+
+
+def carry_position_fits(ta: Term, tb: Term) -> bool:
+    """Whether one LUT can add ta and tb at a carry position (the cases of NetlistBuilder._carry_position)."""
+    count = len(unique_nets([ta, tb]))
+    if count <= 5 or (count == 6 and ("const" in (ta.kind, tb.kind) or "net" in (ta.kind, tb.kind))):
+        return True
+    return count == 6 and (zeroing_net(tb, ta) is not None or zeroing_net(ta, tb) is not None)
 
 
 def _xor_of(x: Term, y: Term, nets: tuple[str, ...], bits) -> int:
@@ -259,6 +274,33 @@ class NetlistBuilder:
         raise ValueError("a six-input carry position needs a plain-net addend for the DI bypass, "
                          "or an addend that one of its own nets zeroes")
 
+    def host_on_free_o5(self, term: Term) -> str | None:
+        """Put `term` on the unused O5 of a LUT already built, if one leaves room; returns that net.
+
+        The host keeps its O6 function and net; with I5 tied to VCC it and the
+        term share at most five inputs (the vendor's two independent functions).
+        """
+        for index, lut in enumerate(self.luts):
+            if lut.o5 is not None:
+                continue
+            nets = tuple(dict.fromkeys([*(n for n in lut.inputs if n not in (GND, VCC)), *term.nets]))
+            if len(nets) > 5:
+                continue
+
+            def old_o6(*bits, lut=lut, nets=nets):
+                env = {GND: 0, VCC: 1, **dict(zip(nets, bits))}
+                table = np.array([(lut.init >> r) & 1 for r in range(64)], dtype=np.uint8)
+                return table[sum(np.asarray(env[pin], dtype=np.int64) << k for k, pin in enumerate(lut.inputs))]
+
+            def new_o5(*bits, nets=nets):
+                return term.eval(dict(zip(nets, bits)))
+
+            o5 = f"{lut.name}_o5"
+            pins = tuple(nets) + (GND,) * (5 - len(nets)) + (VCC,)
+            self.luts[index] = Lut(lut.name, self.init(nets, old_o6, new_o5), pins, lut.o6, o5)
+            return o5
+        return None
+
     # -- output -------------------------------------------------------------
     def materialise(self, bits: dict[int, Term]) -> dict[int, str]:
         """Nets for terms; AND/NAND terms get LUTs, paired into LUT6_2 where they fit."""
@@ -273,6 +315,11 @@ class NetlistBuilder:
             else:
                 pending.append(weight)
         for first, second in pair_by_support({w: bits[w].nets for w in pending}):
+            if second is None:
+                hosted = self.host_on_free_o5(bits[first])
+                if hosted is not None:
+                    nets[first] = hosted
+                    continue
             o6, o5 = self.lut_pair(bits[first], bits[second] if second is not None else None, hint="pp")
             nets[first] = o6
             if second is not None:

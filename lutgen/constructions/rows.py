@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from ..cells import GND
 from ..heap import BitHeap
-from .builder import ONE, NetlistBuilder, Term
+from .builder import ONE, NetlistBuilder, Term, complement
 
 
 @dataclass
@@ -73,6 +73,7 @@ class ConstantPlacer:
     """Finds free slots for the heap constant's bits, lowest weight first."""
 
     def __init__(self, constant: int, width: int):
+        self.width = width
         self.pending = {k for k in range(width) if (constant >> k) & 1}
 
     def place(self, a: dict, b: dict, lo: int, hi: int, extend_to: int | None, cin_free: bool = True) -> tuple[int, int]:
@@ -80,6 +81,8 @@ class ConstantPlacer:
 
         A bit can go into the carry-in (weight lo, when free) or into an empty
         a/b slot in lo..hi; with extend_to set, also above hi up to that weight.
+        In the product's top bit only the parity counts (its carry-out is
+        dropped), so there a one complements an addend instead.
         """
         cin = 0
         for k in sorted(self.pending):
@@ -91,6 +94,8 @@ class ConstantPlacer:
                 a[k] = ONE
             elif lo <= k <= hi and k not in b:
                 b[k] = ONE
+            elif k == hi == self.width - 1:
+                b[k] = complement(b[k])
             elif extend_to is not None and hi < k <= extend_to:
                 a[k] = ONE
                 hi = k
@@ -119,8 +124,9 @@ def add_rows(builder: NetlistBuilder, x: Row, y: Row, consts: ConstantPlacer, wi
     else:
         hi = max(x.top, y.top)
     a, b = x.span(lo, hi), y.span(lo, hi)
-    const_cin, hi = consts.place(a, b, lo, hi, extend_to=width - 1 if last and not signed else None,
-                                 cin_free=cin is None)
+    const_cin = 0
+    if not signed:  # a signed sum's top is sized for x + y alone; a constant could overflow it
+        const_cin, hi = consts.place(a, b, lo, hi, extend_to=width - 1 if last else None, cin_free=cin is None)
     sums = builder.chain_add(a, b, cin if cin is not None else const_cin, lo, hi,
                              carry_out=not signed and hi + 1 < width)
     bits = {k: t for k, t in (*x.bits.items(), *y.bits.items()) if k < lo}

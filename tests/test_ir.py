@@ -126,6 +126,37 @@ def test_a_leftover_gate_rides_on_a_spare_o5():
     assert builder.host_on_free_o5(Term("and", ("v[3]", "v[5]"))) is None
 
 
+def test_a_peeled_lowest_position_rides_on_spare_o5s_or_stays():
+    """chain_add(peel=True): the lowest position's sum and carry-in move onto spare O5s, else nothing changes."""
+    from lutgen.constructions.builder import NetlistBuilder, Term
+    from lutgen.simulate import run_comb
+    from lutgen.target import FAMILIES
+
+    def build(peel):
+        builder = NetlistBuilder(FAMILIES["xc7"])
+        # Plain-net addend a, gated addend b: each position's DI can take a through the bypass,
+        # and positions 1 and 2 read the nets of position 0 but for one.
+        a = {k: Term("net", (f"v[{k}]",)) for k in range(4)}
+        b = {k: Term("and", (f"v[{k + 1}]", "v[5]")) for k in range(4)}
+        sums = builder.chain_add(a, b, 0, 0, 3, carry_out=True, peel=peel)
+        netlist = builder.netlist("t", inputs=[("v", 6)], outputs=[("s", tuple(sums[k] for k in range(5)))])
+        check(netlist)
+        return netlist
+
+    v = np.arange(1 << 6)
+    expected = (v & 15) + ((v >> 1) & 15) * ((v >> 5) & 1)
+    plain, peeled = build(False), build(True)
+    assert len(peeled.luts) == len(plain.luts) - 1
+    for netlist in (plain, peeled):
+        assert np.array_equal(run_comb(netlist, v=v)["s"], expected)
+
+    builder = NetlistBuilder(FAMILIES["xc7"])  # six-input positions leave no O5 to spare: the chain stays whole
+    a = {k: Term("fn", tuple(f"v[{k + i}]" for i in range(5)), 0x6996_9669) for k in range(3)}
+    b = {k: Term("net", (f"v[{k + 5}]",)) for k in range(3)}
+    builder.chain_add(a, b, 0, 0, 2, carry_out=False, peel=True)
+    assert len(builder.luts) == 3 and builder.carries[0].ci == GND
+
+
 def test_a_constant_in_the_top_bit_complements_an_addend():
     """In the product's top bit only the parity counts, so a pending one there needs no free slot."""
     from lutgen.constructions.builder import NetlistBuilder, Term
@@ -138,7 +169,7 @@ def test_a_constant_in_the_top_bit_complements_an_addend():
     y = Row({k: Term("and", (f"v[{k + 3}]", "v[6]")) for k in range(3)})
     consts = ConstantPlacer(0b100, 3)
     total = add_rows(builder, x, y, consts, 3, last=True)
-    assert not consts.pending and len(builder.luts) == 3  # no extra position, no extra chain
+    assert not consts.pending and len(builder.chains) == 1 and len(builder.luts) <= 3  # no extra position or chain
     nets = finish(builder, total, consts, 3)
     netlist = builder.netlist("t", inputs=[("v", 7)], outputs=[("s", tuple(nets[k] for k in range(3)))])
     check(netlist)

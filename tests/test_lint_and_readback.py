@@ -20,7 +20,7 @@ CONFIGS = [
     ("mul", 3, 5, False, True, "xcup"),
     ("mul", 8, 8, True, True, "xc7"),
     ("mul", 8, 8, False, False, "xcup"),  # offset Booth: live-I5 LUT6_2s
-    ("mul", 4, 4, False, False, "xc7"),  # gatedrow
+    ("mul", 4, 4, False, False, "xc7"),  # folded-sign offset Booth, a gate on a spare O5
     ("mul", 16, 16, True, False, "xcup"),
     ("pe", 3, 5, False, False, "xcup"),
     ("pe", 3, 5, True, False, "xc7"),
@@ -32,6 +32,7 @@ CONFIGS = [
     ("mul", 7, 5, False, False, "xcup", "booth"),
     ("mul", 4, 6, True, False, "xc7", "tilechain"),
     ("mul", 5, 7, False, True, "xcup", "heap"),
+    ("mul", 4, 4, False, False, "xc7", "gatedrow"),
     # dot products: combinational, and with an accumulator
     ("dot", 4, 4, True, True, "xc7"),
     ("dotacc", 3, 5, True, False, "xcup"),

@@ -104,20 +104,21 @@ def test_choice_is_the_cheapest():
     [
         ("table", 2, 2, False, 2),
         ("table", 3, 3, False, 5),
-        ("array", 3, 5, False, 10),  # (w-1)*a+1 (DESIGN.md), less the low AND on a spare O5
-        ("array", 4, 4, False, 12),
-        ("array", 8, 8, False, 56),
-        ("booth", 8, 8, True, 40),  # 4 rows of 10: (a+2)*ceil(w/2)
-        ("booth", 8, 8, False, 40),  # offset recoding (x[0] row + 4 Booth rows of x >> 1), signs 0 and 2 folded
+        ("array", 3, 5, False, 9),  # (w-1)*a+1 (DESIGN.md), less the low AND and the second chain's lowest position on spare O5s
+        ("array", 4, 4, False, 10),
+        ("array", 8, 8, False, 50),  # each chain after the first starts one higher
+        ("booth", 8, 8, True, 39),  # 4 rows of 10, (a+2)*ceil(w/2), less the first chain's lowest position
+        ("booth", 2, 6, True, 7),  # one digit: k + 1, its lowest position and carry-in on two spare O5s
+        ("booth", 8, 8, False, 39),  # offset recoding (x[0] row + 4 Booth rows of x >> 1), signs 0 and 2 folded
         ("booth", 4, 4, False, 10),
         ("booth", 5, 5, False, 16),  # the x[4] row shares the first chain's free slots with the x[0] row
-        ("booth", 7, 7, False, 32),  # the x[6] row's two lowest bits ride in the first chain
+        ("booth", 7, 7, False, 31),  # the x[6] row's two lowest bits ride in the first chain
         ("booth", 7, 7, True, 28),  # offset recoding: 3 Booth rows, not 4 (35)
-        ("tilechain", 3, 5, False, 9),  # W x A[1:0] + a[2] W on a gated chain (4), then W x A[4:3] on a chain (5)
+        ("tilechain", 3, 5, False, 8),  # W x A[1:0] + a[2] W on a gated chain (4), then W x A[4:3] on a chain (5)
         ("tilechain", 3, 3, False, 4),  # W x A[1:0] in the LUTs + the gated a[2] W row: 3 positions + 1
         ("tilechain", 2, 4, False, 4),
         ("tilechain", 3, 5, True, 10),
-        ("tilechain", 4, 6, False, 18),
+        ("tilechain", 4, 6, False, 16),
         ("heap", 5, 5, False, 19),  # ternary rows beat the array's 21 here
         ("gatedrow", 4, 4, False, 11),  # two 5-input tiles + the gated a[3] row: 2 + 4 + 5
     ],

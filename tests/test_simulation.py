@@ -13,12 +13,14 @@ pytestmark = pytest.mark.sim
 
 
 @pytest.mark.parametrize(
-    "w,a,signed_w,signed_a,family",
-    [(3, 5, False, False, "xcup"), (3, 5, True, False, "xcup"), (3, 5, False, False, "xc7"), (3, 5, True, False, "xc7"),
-     (4, 4, False, False, "xcup"), (4, 4, False, False, "xc7")],  # 4x4u: gatedrow, live I5 and CO into a LUT
+    "w,a,signed_w,signed_a,family,construction",
+    [(3, 5, False, False, "xcup", None), (3, 5, True, False, "xcup", None), (3, 5, False, False, "xc7", None),
+     (3, 5, True, False, "xc7", None),
+     (4, 4, False, False, "xcup", None),  # folded-sign offset Booth, live I5, a gate on a spare O5
+     (4, 4, False, False, "xc7", "gatedrow")],  # live I5 and CO into a LUT
 )
-def test_small_exhaustive(tmp_path, w, a, signed_w, signed_a, family):
-    core = generate_mul(make_mul_spec(w, a, signed_w, signed_a, family))
+def test_small_exhaustive(tmp_path, w, a, signed_w, signed_a, family, construction):
+    core = generate_mul(make_mul_spec(w, a, signed_w, signed_a, family, construction))
     (path,) = [p for p in write_files(tmp_path, core.files) if p.suffix == ".v"]
     env = dict(W=w, A=a, SIGNED_W=int(signed_w), SIGNED_A=int(signed_a), LANES=0)
     run_cocotb([path], core.netlist.name, "tb_mul", tmp_path / "build", env)

@@ -8,7 +8,9 @@ and the row's +neg (two's-complement negation) enters as the carry-in of the
 chain that adds the row. On that chain one LUT6 per bit computes the Booth
 bit and the add of the running sum (six inputs); the running sum reaches DI
 through the bypass. The first row has no running sum: it gets its own chain,
-which also adds its +neg.
+which also adds its +neg. That chain's LUTs have one addend each, so their O5s
+are spare: its lowest position moves onto two of them (the output bit, and
+the carry into the rest of the chain), and the chain starts one place higher.
 
 A row is a two's-complement number, and its sign is handled one of three ways
 (each a variant; the cheapest wins):
@@ -245,7 +247,8 @@ def build_booth(builder: NetlistBuilder, heap: BitHeap, over: str, signs: str = 
     hi = min(first.top + 1, width - 1) if first.sext else first.top
     a, b = first.span(first.lo, hi), {}
     _, hi = consts.place(a, b, first.lo, hi, extend_to=None, cin_free=False)
-    sums = builder.chain_add(a, b, neg, first.lo, hi, carry_out=not first.sext and hi + 1 < width)
+    # Its LUTs have one addend each, so their O5s are spare: the lowest position can move there.
+    sums = builder.chain_add(a, b, neg, first.lo, hi, carry_out=not first.sext and hi + 1 < width, peel=True)
     acc = Row({wt: Term("net", (net,)) for wt, net in sums.items()}, sext=first.sext and hi < width - 1)
     for index, (row, neg) in enumerate(rows[1:], start=1):
         acc = add_rows(builder, acc, row, consts, width, last=index == len(rows) - 1, cin=neg)

@@ -6,7 +6,7 @@ in a NetlistBuilder. Nothing here knows about Verilog.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -140,6 +140,7 @@ class NetlistBuilder:
         self.carries: list[Carry] = []
         self.chains: list[tuple[str, ...]] = []
         self._count: dict[str, int] = {}
+        self._bypass: dict[str, str] = {}  # an O5 that only feeds DI -> a plain-net addend DI could take instead
 
     def fresh(self, hint: str) -> str:
         k = self._count.get(hint, 0)
@@ -200,14 +201,24 @@ class NetlistBuilder:
         return self.lut([first], lambda x: x, term5=second, hint=hint)
 
     # -- carry chains -------------------------------------------------------
-    def chain_add(self, a: dict[int, Term], b: dict[int, Term], cin: int | str, lo: int, hi: int, carry_out: bool) -> dict[int, str]:
+    def chain_add(self, a: dict[int, Term], b: dict[int, Term], cin: int | str, lo: int, hi: int, carry_out: bool,
+                  peel: bool = False) -> dict[int, str]:
         """a + b + cin over weights lo..hi on one carry chain; cin is 0, 1 or a net.
+
+        With `peel`, the lowest position leaves the chain if its addends and
+        carry-in read at most five nets: its sum bit and its carry (the chain's
+        new carry-in) become two small functions, which ride on spare O5s where
+        there are some (see host_on_free_o5) and otherwise share one LUT6_2.
 
         Position p has one LUT: O6 = a_p ^ b_p (the propagate, into S), O5 = a_p
         (the generate when a_p == b_p, into DI). When the two terms need six
         inputs, the LUT is a LUT6 and DI takes the plain-net addend through the
         bypass. Returns weight -> sum net, plus weight hi+1 from CO when carry_out.
         """
+        if peel and lo < hi:
+            peeled = self._peel_lowest(a, b, cin, lo, hi, carry_out)
+            if peeled is not None:
+                return peeled
         width = self.family.carry_width
         positions = list(range(lo, hi + 1))
         s_nets, di_nets = [], []
@@ -246,6 +257,68 @@ class NetlistBuilder:
         self.chains.append(tuple(cells))
         return sums
 
+    def _peel_lowest(self, a, b, cin, lo, hi, carry_out) -> dict[int, str] | None:
+        """chain_add with its lowest position on two spare O5s, or None (and nothing built) if they are not there."""
+        terms = [a.get(lo, ZERO), b.get(lo, ZERO), net_term(cin) if isinstance(cin, str) else Term("const", value=cin)]
+        nets = unique_nets(terms)
+        if len(nets) > 5:
+            return None
+
+        def total(*values):
+            env = dict(zip(nets, values))
+            return sum(np.asarray(t.eval(env), dtype=np.int64) for t in terms)
+
+        low_sum = fn_term(nets, lambda *v: total(*v) & 1)
+        carry = fn_term(nets, lambda *v: total(*v) >> 1)
+        built = len(self.luts), len(self.carries), len(self.chains)
+        sums = self.chain_add({k: t for k, t in a.items() if k != lo}, {k: t for k, t in b.items() if k != lo},
+                              GND, lo + 1, hi, carry_out)
+        small = [t for t in (low_sum, carry) if t.kind not in ("const", "net")]
+        first = self._find_host(small[0]) if small else None
+        second = self._find_host(small[1], taken=(first,)) if len(small) == 2 and first is not None else None
+        if (small and first is None) or (len(small) == 2 and second is None):
+            del self.luts[built[0]:], self.carries[built[1]:], self.chains[built[2]:]
+            self._bypass = {o5: net for o5, net in self._bypass.items() if any(lut.o5 == o5 for lut in self.luts)}
+            return None  # the position would only move to a LUT of its own: leave the chain as it was
+        chain = len(self.chains) - 1
+        hosts = dict(zip(small, (first, second)))
+        out = [self._host(hosts[t], t) if t in hosts else (VCC if t.kind == "const" and t.value else
+               GND if t.kind == "const" else t.nets[0]) for t in (low_sum, carry)]
+        self.set_carry_in(chain, out[1])
+        return {lo: out[0], **sums}
+
+    def _fanin_cells(self, nets) -> set[str]:
+        """Names of the cells that `nets` depend on, through any number of cells."""
+        driver: dict[str, Lut | Carry] = {}
+        for lut in self.luts:
+            driver.update({n: lut for n in (lut.o6, lut.o5) if n is not None})
+        for carry in self.carries:
+            driver.update({n: carry for n in (*carry.o, *carry.co) if n is not None})
+        seen: set[str] = set()
+        stack = list(nets)
+        while stack:
+            cell = driver.get(stack.pop())
+            if cell is None or cell.name in seen:
+                continue
+            seen.add(cell.name)
+            stack.extend(cell.inputs if isinstance(cell, Lut) else (cell.ci, cell.cyinit, *cell.di, *cell.s))
+        return seen
+
+    def _reroute_di(self, old: str, new: str) -> None:
+        for index, carry in enumerate(self.carries):
+            if old in carry.di:
+                self.carries[index] = replace(carry, di=tuple(new if n == old else n for n in carry.di))
+
+    def set_carry_in(self, chain: int, net: str) -> None:
+        """Feed chain number `chain` (in build order) its carry-in, once the net exists."""
+        first = self.chains[chain][0]
+        index = next(k for k, c in enumerate(self.carries) if c.name == first)
+        carry = self.carries[index]
+        if self.family.carry_cell == "CARRY4":
+            self.carries[index] = replace(carry, cyinit=net)
+        else:
+            self.carries[index] = replace(carry, ci=net)
+
     def _carry_position(self, ta: Term, tb: Term) -> tuple[str, str]:
         """The LUT of one carry position: (S net, DI net) for addends ta, tb.
 
@@ -259,7 +332,11 @@ class NetlistBuilder:
             s, _ = self.lut([ta, tb], lambda x, y: x ^ y, hint="cy")
             return s, VCC if tb.value else GND
         if len(unique_nets([ta, tb])) <= 5:
-            return self.lut([ta, tb], lambda x, y: x ^ y, term5=ta, hint="cy")
+            s, o5 = self.lut([ta, tb], lambda x, y: x ^ y, term5=ta, hint="cy")
+            plain = next((t.nets[0] for t in (ta, tb) if t.kind == "net"), None)
+            if plain is not None:
+                self._bypass[o5] = plain  # DI could take this addend through the bypass instead
+            return s, o5
         if ta.kind == "net" or tb.kind == "net":
             if ta.kind != "net":
                 ta, tb = tb, ta
@@ -279,27 +356,44 @@ class NetlistBuilder:
 
         The host keeps its O6 function and net; with I5 tied to VCC it and the
         term share at most five inputs (the vendor's two independent functions).
+        A LUT off the carry chains comes first: on a chain, the O5 leaves the
+        slice beside the position's sum, which DESIGN.md's site rules allow (as
+        for the ternary adder's carry-save bit) but real output muxes may not.
+        Last come chain LUTs whose O5 feeds DI with a plain-net addend, which
+        DI then takes through the bypass instead.
         """
-        for index, lut in enumerate(self.luts):
-            if lut.o5 is not None:
+        index = self._find_host(term)
+        return None if index is None else self._host(index, term)
+
+    def _find_host(self, term: Term, taken: tuple[int, ...] = ()) -> int | None:
+        on_chain = {net for carry in self.carries for net in carry.s}
+        upstream = self._fanin_cells(term.nets)  # a host there would close a loop
+        for index, lut in sorted(enumerate(self.luts), key=lambda item: (item[1].o5 is not None, item[1].o6 in on_chain)):
+            if index in taken or lut.name in upstream or (lut.o5 is not None and lut.o5 not in self._bypass):
                 continue
-            nets = tuple(dict.fromkeys([*(n for n in lut.inputs if n not in (GND, VCC)), *term.nets]))
-            if len(nets) > 5:
-                continue
-
-            def old_o6(*bits, lut=lut, nets=nets):
-                env = {GND: 0, VCC: 1, **dict(zip(nets, bits))}
-                table = np.array([(lut.init >> r) & 1 for r in range(64)], dtype=np.uint8)
-                return table[sum(np.asarray(env[pin], dtype=np.int64) << k for k, pin in enumerate(lut.inputs))]
-
-            def new_o5(*bits, nets=nets):
-                return term.eval(dict(zip(nets, bits)))
-
-            o5 = f"{lut.name}_o5"
-            pins = tuple(nets) + (GND,) * (5 - len(nets)) + (VCC,)
-            self.luts[index] = Lut(lut.name, self.init(nets, old_o6, new_o5), pins, lut.o6, o5)
-            return o5
+            if len(set(n for n in lut.inputs if n not in (GND, VCC)) | set(term.nets)) <= 5:
+                return index
         return None
+
+    def _host(self, index: int, term: Term) -> str:
+        lut = self.luts[index]
+        nets = tuple(dict.fromkeys([*(n for n in lut.inputs if n not in (GND, VCC)), *term.nets]))
+
+        def old_o6(*bits):
+            env = {GND: 0, VCC: 1, **dict(zip(nets, bits))}
+            table = np.array([(lut.init >> r) & 1 for r in range(64)], dtype=np.uint8)
+            return table[sum(np.asarray(env[pin], dtype=np.int64) << k for k, pin in enumerate(lut.inputs))]
+
+        def new_o5(*bits):
+            return term.eval(dict(zip(nets, bits)))
+
+        o5 = f"{lut.name}_o5"
+        if lut.o5 is not None:  # its DI takes the plain-net addend through the bypass from now on
+            self._reroute_di(lut.o5, self._bypass.pop(lut.o5))
+            o5 = f"{lut.name}_o5t"
+        pins = tuple(nets) + (GND,) * (5 - len(nets)) + (VCC,)
+        self.luts[index] = Lut(lut.name, self.init(nets, old_o6, new_o5), pins, lut.o6, o5)
+        return o5
 
     # -- output -------------------------------------------------------------
     def materialise(self, bits: dict[int, Term]) -> dict[int, str]:
@@ -314,12 +408,12 @@ class NetlistBuilder:
                 nets[weight] = term.nets[0]
             else:
                 pending.append(weight)
+        for weight in list(pending):  # a spare O5 costs nothing; pairs cost a LUT each
+            hosted = self.host_on_free_o5(bits[weight])
+            if hosted is not None:
+                nets[weight] = hosted
+                pending.remove(weight)
         for first, second in pair_by_support({w: bits[w].nets for w in pending}):
-            if second is None:
-                hosted = self.host_on_free_o5(bits[first])
-                if hosted is not None:
-                    nets[first] = hosted
-                    continue
             o6, o5 = self.lut_pair(bits[first], bits[second] if second is not None else None, hint="pp")
             nets[first] = o6
             if second is not None:

@@ -128,7 +128,7 @@ def add_rows(builder: NetlistBuilder, x: Row, y: Row, consts: ConstantPlacer, wi
     if not signed:  # a signed sum's top is sized for x + y alone; a constant could overflow it
         const_cin, hi = consts.place(a, b, lo, hi, extend_to=width - 1 if last else None, cin_free=cin is None)
     sums = builder.chain_add(a, b, cin if cin is not None else const_cin, lo, hi,
-                             carry_out=not signed and hi + 1 < width)
+                             carry_out=not signed and hi + 1 < width, peel=True)
     bits = {k: t for k, t in (*x.bits.items(), *y.bits.items()) if k < lo}
     bits.update({k: Term("net", (net,)) for k, net in sums.items()})
     return Row(bits, sext=signed and hi < width - 1)

@@ -280,12 +280,15 @@ class NetlistBuilder:
             del self.luts[built[0]:], self.carries[built[1]:], self.chains[built[2]:]
             self._bypass = {o5: net for o5, net in self._bypass.items() if any(lut.o5 == o5 for lut in self.luts)}
             return None  # the position would only move to a LUT of its own: leave the chain as it was
-        chain = len(self.chains) - 1
         hosts = dict(zip(small, (first, second)))
-        out = [self._host(hosts[t], t) if t in hosts else (VCC if t.kind == "const" and t.value else
-               GND if t.kind == "const" else t.nets[0]) for t in (low_sum, carry)]
-        self.set_carry_in(chain, out[1])
-        return {lo: out[0], **sums}
+
+        def net_of(term: Term) -> str:
+            if term.kind == "const":
+                return VCC if term.value else GND
+            return term.nets[0] if term.kind == "net" else self._host(hosts[term], term)
+
+        self.set_carry_in(len(self.chains) - 1, net_of(carry))
+        return {lo: net_of(low_sum), **sums}
 
     def _fanin_cells(self, nets) -> set[str]:
         """Names of the cells that `nets` depend on, through any number of cells."""

@@ -65,6 +65,20 @@ def test_every_variant_exhaustive_up_to_6_bits(construction):
                 assert np.array_equal(got, expected), (spec, variant[0])
 
 
+@pytest.mark.parametrize("w,a,signed", [(3, 5, False), (4, 4, False), (8, 8, False), (8, 8, True), (2, 6, True), (5, 7, False)])
+def test_variants_are_sized_as_they_are_built(w, a, signed):
+    """candidates() compares variants built without INITs: each must count exactly as its real build."""
+    from lutgen.constructions import cost
+
+    spec = MulSpec(w, a, signed, signed)
+    for construction in CONSTRUCTIONS:
+        if not construction.applicable(build_heap(spec)):
+            continue
+        for variant in construction.variants:
+            sized = _build_variant(spec, construction, variant, sizing=True)
+            assert cost(sized) == cost(_build_variant(spec, construction, variant)), (construction.name, variant[0])
+
+
 def test_the_check_catches_a_wrong_init():
     """The comparison above can fail: one flipped INIT bit is seen."""
     broken = break_one_lut(build_multiplier(MulSpec(4, 4)))

@@ -17,7 +17,7 @@ from ..heap import BitHeap, build_heap
 from ..spec import MulSpec, SpecError
 from ..target import FAMILIES
 from . import booth, gatedrow, heapsum, rows, table, tilechain
-from .builder import NetlistBuilder
+from .builder import NetlistBuilder, SizingBuilder
 
 
 @dataclass(frozen=True)
@@ -109,11 +109,12 @@ def module_name(spec: MulSpec) -> str:
     return f"lutgen_mul_{spec.tag}"
 
 
-def _build_variant(spec: MulSpec, construction: Construction, variant) -> Netlist:
+def _build_variant(spec: MulSpec, construction: Construction, variant, sizing: bool = False) -> Netlist:
+    """One variant's netlist; with sizing, the same cells with every INIT left 0 (to count, not to use)."""
     name, treatment, over, build = variant
     heap = build_heap(spec, treatment, over)
     heap.check()
-    builder = NetlistBuilder(FAMILIES[spec.family])
+    builder = (SizingBuilder if sizing else NetlistBuilder)(FAMILIES[spec.family])
     nets = build(builder, heap, over)
     outputs = [("p", tuple(nets[k] for k in range(spec.out_bits)))]
     netlist = builder.netlist(
@@ -123,7 +124,8 @@ def _build_variant(spec: MulSpec, construction: Construction, variant) -> Netlis
         output_signed=(("p", spec.signed_out),),
         meta=(("construction", construction.name), ("variant", name)),
     )
-    check(netlist)
+    if not sizing:
+        check(netlist)
     return netlist
 
 
@@ -140,8 +142,10 @@ def candidates(spec: MulSpec) -> list[Netlist]:
             continue
         if not construction.applicable(heap):
             continue
-        built = [_build_variant(spec, construction, v) for v in construction.variants]
-        found.append(min(built, key=cost))  # min() keeps the first of equals: deterministic
+        # Variants are compared without INITs, and only the winner is built for real.
+        sized = [cost(_build_variant(spec, construction, v, sizing=True)) for v in construction.variants]
+        best = sized.index(min(sized))  # the first of equals: deterministic
+        found.append(_build_variant(spec, construction, construction.variants[best]))
     return found
 
 

@@ -25,6 +25,8 @@ A row is a two's-complement number, and its sign is handled one of three ways
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..cells import GND
@@ -58,6 +60,7 @@ def _booth_bit(hi, mid, lo, y_i, y_prev):
     return ((one & y_i) | (two & y_prev)) ^ hi
 
 
+@lru_cache(maxsize=4096)  # every variant asks for the same rows; callers never change a Row they get
 def booth_row(digit: tuple[str, str, str], y_width: int, y_signed: bool, y_name: str, shift: int) -> tuple[Row, str]:
     """Row d * Y << shift without its +neg, and the neg net (the carry-in that completes it)."""
     hi, mid, lo = digit
@@ -89,7 +92,7 @@ def _booth_rows(digits, y_width: int, y_signed: bool, y_name: str, shift: int, w
     rows = []
     for k, digit in enumerate(digits):
         row, neg = booth_row(digit, y_width, y_signed, y_name, shift + 2 * k)
-        row.bits = {wt: t for wt, t in row.bits.items() if wt < width}
+        row = Row({wt: t for wt, t in row.bits.items() if wt < width}, row.sext)
         if any(t.kind != "const" or t.value for t in row.bits.values()) or neg != GND:
             rows.append((row, neg))
     return rows

@@ -369,14 +369,16 @@ class NetlistBuilder:
         return None if index is None else self._host(index, term)
 
     def _find_host(self, term: Term, taken: tuple[int, ...] = ()) -> int | None:
+        wanted = set(term.nets)
+        fits = [index for index, lut in enumerate(self.luts)
+                if index not in taken and (lut.o5 is None or lut.o5 in self._bypass)
+                and len(wanted | {n for n in lut.inputs if n not in (GND, VCC)}) <= 5]
+        if not fits:
+            return None
         on_chain = {net for carry in self.carries for net in carry.s}
         upstream = self._fanin_cells(term.nets)  # a host there would close a loop
-        for index, lut in sorted(enumerate(self.luts), key=lambda item: (item[1].o5 is not None, item[1].o6 in on_chain)):
-            if index in taken or lut.name in upstream or (lut.o5 is not None and lut.o5 not in self._bypass):
-                continue
-            if len(set(n for n in lut.inputs if n not in (GND, VCC)) | set(term.nets)) <= 5:
-                return index
-        return None
+        fits = [index for index in fits if self.luts[index].name not in upstream]
+        return min(fits, key=lambda i: (self.luts[i].o5 is not None, self.luts[i].o6 in on_chain, i), default=None)
 
     def _host(self, index: int, term: Term) -> str:
         lut = self.luts[index]

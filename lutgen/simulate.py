@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cells import GND, VCC, Carry, Lut, Netlist, comb_order
+from .truth import rows_of_init
 
 
 def _int_bits(values: np.ndarray, width: int) -> list[np.ndarray]:
@@ -43,12 +44,8 @@ def evaluate(netlist: Netlist, inputs: dict[str, np.ndarray], state: dict[str, n
     return env
 
 
-def _lut_table(init: int) -> np.ndarray:
-    return ((init >> np.arange(64, dtype=object)) & 1).astype(np.uint8)
-
-
 def _eval_lut(lut: Lut, env) -> None:
-    table = _lut_table(lut.init)
+    table = rows_of_init(lut.init)
     index = sum(env[net].astype(np.int64) << k for k, net in enumerate(lut.inputs))
     env[lut.o6] = table[index]
     if lut.o5 is not None:

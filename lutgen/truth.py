@@ -40,6 +40,11 @@ def init_dual(fn6: LogicFn, fn5: LogicFn, n_inputs: int) -> int:
     return bits_to_int(np.concatenate([low, high]))
 
 
+def rows_of_init(init: int) -> np.ndarray:
+    """The 64 output values of an INIT, row r = {I5..I0} (init_from_rows undone)."""
+    return ((init >> np.arange(64, dtype=object)) & 1).astype(np.uint8)
+
+
 def init_from_rows(values: np.ndarray) -> int:
     """INIT of a LUT6 from its 64 output values, row r = {I5..I0}."""
     assert values.shape == (64,)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..cells import GND, VCC, Carry, Lut, Netlist
 from ..target import Family
-from ..truth import init_dual, init_single
+from ..truth import init_dual, init_single, rows_of_init
 
 
 @dataclass(frozen=True)
@@ -384,9 +384,10 @@ class NetlistBuilder:
         lut = self.luts[index]
         nets = tuple(dict.fromkeys([*(n for n in lut.inputs if n not in (GND, VCC)), *term.nets]))
 
+        table = rows_of_init(lut.init)
+
         def old_o6(*bits):
             env = {GND: 0, VCC: 1, **dict(zip(nets, bits))}
-            table = np.array([(lut.init >> r) & 1 for r in range(64)], dtype=np.uint8)
             return table[sum(np.asarray(env[pin], dtype=np.int64) << k for k, pin in enumerate(lut.inputs))]
 
         def new_o5(*bits):

@@ -106,7 +106,8 @@ def _groups(net: Network, layer: Layer, params: LayerParams, folding: Folding, a
         words = w.reshape(units, folding.fold, steps, folding.simd).transpose(1, 2, 0, 3)
         words = words.reshape(folding.fold * steps, units, folding.simd)
         bias = np.where(channels >= 0, params.bias[used], 0)
-        pe = DotSpec(MulSpec(g, a_format.bits, True, a_format.signed, family), folding.simd)
+        pe = DotSpec(MulSpec(g, a_format.bits, True, a_format.signed, family), folding.simd,
+                     search="greedy")  # as the resources were costed
         groups.append(DotGroup(g, pe, channels, words, bias))
     top = max(1 << (g - 1) for g in bits.tolist())
     a_top = max(abs(a_format.low), a_format.high)

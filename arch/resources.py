@@ -3,7 +3,9 @@
 Compute is counted, not estimated: each dot-product unit is the netlist
 lutgen builds for it (`lutgen.dot.dot_counts`: the lane multipliers, the
 adder tree and the accumulator, counted cell by cell and cached by
-configuration). Around it, small formulas for the logic lutgen does not
+configuration), with the greedy compression stages: the ILP's stages take
+a second or so per unit and save a few per cent on narrow heaps, so the
+counts here are at most that much above what `lutgen dot` builds. Around it, small formulas for the logic lutgen does not
 generate yet, each stated where it is computed:
 
 - requantization per dot unit (shift, round, clip, ReLU): a rounding
@@ -91,7 +93,7 @@ def layer_cost(net: Network, layer: Layer, folding: Folding, device) -> LayerCos
         for w_bits, units in units_per_group(layer, folding.fold).items():
             mul = product_spec(layer, w_bits, device.family)
             acc = acc_bits_for(layer, mul, length)
-            unit = dot_counts(DotSpec(mul, folding.simd, acc))
+            unit = dot_counts(DotSpec(mul, folding.simd, acc, search="greedy"))  # the ILP's seconds, times hundreds of units
             requant = requant_counts(acc, output_bits(net, layer), carry_width)
             total["LUT"] += units * (unit["lut_sites"] + requant["LUT"])
             total["FF"] += units * (unit["FDRE"] + requant["FF"])

@@ -17,10 +17,15 @@ adjacent columns forms one chain:
 An AND / NAND bit is folded into the LUT that consumes it, so the gates
 cost nothing. A chain's carry-out (and its top carry-save bit) return to
 the heap one column above its top.
+
+`sum_heap` sizes several greedy ways to form the groups, and on heaps small
+enough the stages an integer program chooses (`lutgen.compress_ilp`), and
+builds the cheapest.
 """
 
 from __future__ import annotations
 
+from . import compress_ilp
 from .cells import GND, Carry
 from .constructions.builder import ONE, ZERO, NetlistBuilder, SizingBuilder, Term, unique_nets
 
@@ -37,6 +42,10 @@ SPLIT_CUT_MAX_BITS = 1024
 # sum_heap tries each and keeps the cheapest; the first is the default.
 Strategy = tuple[int, int, str]
 STRATEGIES: tuple[Strategy, ...] = ((1, 3, "ceil"), (1, 3, "floor"), (1, 4, "ceil"), (3, 8, "ceil"), (7, 20, "ceil"))
+
+
+def _is_gate(term: Term) -> bool:
+    return term.kind not in ("net", "const")
 
 
 def _order(term: Term) -> tuple:
@@ -77,6 +86,22 @@ def split_column(bits: list[Term], save_gates: bool = False, strategy: Strategy 
     return groups
 
 
+def _take(gates: list[Term], plain: list[Term], want_gates: int, want_plain: int) -> list[Term]:
+    """Up to the wanted gates and plain bits from a column's pools; short of one kind, the other kind stands in.
+
+    Three bits on a ternary position hold at most one gate (its pins), so a gate stands
+    in for a plain bit of a triple only where the triple has no gate yet.
+    """
+    terms = [gates.pop(0) for _ in range(min(want_gates, len(gates)))]
+    terms += [plain.pop(0) for _ in range(min(want_plain, len(plain)))]
+    size = want_gates + want_plain
+    while len(terms) < size and plain:
+        terms.append(plain.pop(0))
+    while len(terms) < size and gates and (size < 3 or sum(map(_is_gate, terms)) == 0):
+        terms.append(gates.pop(0))
+    return terms
+
+
 def _merged(columns: dict[int, list[Term]], more: dict[int, list[Term]]) -> dict[int, list[Term]]:
     out = {c: list(bits) for c, bits in columns.items()}
     for c, bits in more.items():
@@ -85,7 +110,7 @@ def _merged(columns: dict[int, list[Term]], more: dict[int, list[Term]]) -> dict
 
 
 def sum_heap(builder: NetlistBuilder, width: int, columns: dict[int, list[Term]], constant: int = 0,
-             late: dict[int, list[Term]] | None = None) -> list[str]:
+             late: dict[int, list[Term]] | None = None, use_ilp: bool = True) -> list[str]:
     """The heap's sum by the cheapest strategy: each one sized on a SizingBuilder, the best built into `builder`.
 
     `late` bits (an accumulator's) below a cut column join at the start, the rest only
@@ -102,6 +127,8 @@ def sum_heap(builder: NetlistBuilder, width: int, columns: dict[int, list[Term]]
 
     def run(target: NetlistBuilder, option) -> list[str]:
         strategy, cut = option
+        if strategy == "ilp":
+            return HeapCompressor(target, width).run_plan(_merged(columns, late), constant, plan)
         early = {c: bits for c, bits in late.items() if c < cut}
         waiting = {c: bits for c, bits in late.items() if c >= cut}
         return HeapCompressor(target, width, strategy).run(_merged(columns, early), constant, waiting)
@@ -118,8 +145,22 @@ def sum_heap(builder: NetlistBuilder, width: int, columns: dict[int, list[Term]]
     # Every cut with the first strategy, then every strategy at the two best cuts (the best
     # one, on a wide heap): a full grid costs ten times more, for at most a LUT or two.
     best_cuts = sorted(cuts, key=lambda c: cost((STRATEGIES[0], c)))[:1 if wide else 2]  # a stable sort: deterministic
-    best = min(((strategy, cut) for cut in best_cuts for strategy in STRATEGIES), key=cost)
-    return run(builder, best)
+    options = [(strategy, cut) for cut in best_cuts for strategy in STRATEGIES]
+    plan = _ilp_plan(width, _merged(columns, late), constant) if use_ilp else None
+    if plan is not None:
+        options.append(("ilp", None))
+    return run(builder, min(options, key=cost))
+
+
+def _ilp_plan(width: int, columns: dict[int, list[Term]], constant: int) -> compress_ilp.Plan | None:
+    """The ILP's stages for this heap (every late bit joining at the start), or None where the greedy ones stay."""
+    terms = [t for c, bits in columns.items() if c < width for t in bits]
+    if not compress_ilp.MIN_BITS <= len(terms) <= compress_ilp.MAX_BITS or any(len(t.nets) > 2 for t in terms):
+        return None
+    constant %= 1 << width
+    gates = tuple(sum(map(_is_gate, columns.get(c, []))) for c in range(width))
+    plain = tuple(len(columns.get(c, [])) - gates[c] + ((constant >> c) & 1) for c in range(width))
+    return compress_ilp.plan(width, gates, plain)
 
 
 class HeapCompressor:
@@ -148,6 +189,86 @@ class HeapCompressor:
         else:
             raise RuntimeError(f"heap compression did not converge in {MAX_STAGES} stages")  # a compiler bug
         return self.final(self.with_constant({c: sorted(bits, key=_order) for c, bits in _merged(columns, late).items()}))
+
+    def run_plan(self, columns: dict[int, list[Term]], constant: int, plan: compress_ilp.Plan) -> list[str]:
+        """The sum by the ILP's stages (the constant's bits as plain ones from the start), then greedy ones if needed.
+
+        A position takes the kinds of bits the plan gives it; should a column run short
+        of one kind (a ternary chain built as a binary one gives a bit fewer), it takes
+        the other kind where the LUT's pins allow, and a chain breaks at a position
+        left with fewer than two bits.
+        """
+        self.constant = constant % (1 << self.width)
+        columns = {c: sorted(bits, key=_order) for c, bits in self.with_constant(columns).items() if c < self.width and bits}
+        self.constant = 0  # its bits are in the heap now, as plain ones
+        for stage in plan:
+            columns = self.planned_stage(columns, stage)
+        for _ in range(MAX_STAGES):
+            if self.final_fits(columns):
+                break
+            columns = self.stage(columns)
+        else:
+            raise RuntimeError(f"heap compression did not converge in {MAX_STAGES} stages")  # a compiler bug
+        return self.final(columns)
+
+    def planned_stage(self, columns: dict[int, list[Term]], chains: tuple[compress_ilp.Chain, ...]) -> dict[int, list[Term]]:
+        gates = {c: [t for t in bits if _is_gate(t)] for c, bits in columns.items()}
+        plain = {c: [t for t in bits if not _is_gate(t)] for c, bits in columns.items()}
+        out: dict[int, list[Term]] = {}
+
+        def emit(column: int, term: Term) -> None:
+            if column < self.width and not (term.kind == "const" and term.value == 0):
+                out.setdefault(column, []).append(term)
+
+        for chain in chains:
+            if chain.family == "full_adder":
+                self.full_adder(chain.positions[0], gates, plain, emit)
+                continue
+            run: list[tuple[int, list[Term]]] = []
+            for position in chain.positions:
+                terms = _take(gates.setdefault(position.column, []), plain.setdefault(position.column, []),
+                              position.gates, position.plain)
+                if len(terms) >= 2:
+                    run.append((position.column, terms))
+                    continue
+                for term in terms:
+                    emit(position.column, term)
+                if run:
+                    self.chain(run, emit)
+                    run = []
+            if run:
+                self.chain(run, emit)
+        for pool in (gates, plain):
+            for c, bits in pool.items():
+                for term in bits:
+                    emit(c, term)
+        return {c: sorted(bits, key=_order) for c, bits in out.items()}
+
+    def full_adder(self, position: compress_ilp.Position, gates, plain, emit) -> None:
+        """One LUT6_2 off the chains: O6 the parity of three bits, O5 their majority (one column up)."""
+        c = position.column
+        terms = _take(gates.setdefault(c, []), plain.setdefault(c, []), position.gates, position.plain)
+        if len(terms) < 3 or len(unique_nets(terms)) > 5:
+            for term in terms:  # the plan asked for bits this column no longer has: they wait
+                emit(c, term)
+            return
+        nets = unique_nets(terms)
+
+        def values(bits):
+            env = dict(zip(nets, bits))
+            return [t.eval(env) for t in terms]
+
+        def parity(*bits):
+            x, y, z = values(bits)
+            return x ^ y ^ z
+
+        def majority(*bits):
+            x, y, z = values(bits)
+            return (x & y) | (x & z) | (y & z)
+
+        total, carry = self.builder.lut_fn(nets, parity, majority, hint="fa")
+        emit(c, Term("net", (total,)))
+        emit(c + 1, Term("net", (carry,)))
 
     def with_constant(self, columns: dict[int, list[Term]]) -> dict[int, list[Term]]:
         out = {c: list(bits) for c, bits in columns.items()}

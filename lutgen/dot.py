@@ -173,7 +173,7 @@ def _compress(spec: DotSpec, width: int, late: dict[int, list[Term]], terms: str
     mul = spec.mul
     builder = (SizingBuilder if sizing else NetlistBuilder)(FAMILIES[mul.family], prefix="heap_")
     columns, constant = _lane_terms(mul, spec.lanes) if terms == "heap" else _lane_products(spec, builder)
-    return builder, sum_heap(builder, width, columns, constant, late)
+    return builder, sum_heap(builder, width, columns, constant, late, use_ilp=spec.search == "ilp")
 
 
 def _heap_netlist(spec: DotSpec, terms: str, sizing: bool = False) -> Netlist:
@@ -367,9 +367,9 @@ def accumulator_counts(family: str, value_shape: tuple, signed: bool, acc_bits: 
 
 
 @lru_cache(maxsize=None)
-def heap_counts(mul: MulSpec, lanes: int, terms: str = "heap") -> tuple[Counter, tuple]:
+def heap_counts(mul: MulSpec, lanes: int, terms: str = "heap", search: str = "ilp") -> tuple[Counter, tuple]:
     """Counts of a heap sum, and its output's shape; built once per configuration."""
-    netlist = _heap_netlist(DotSpec(mul, lanes), terms, sizing=True)
+    netlist = _heap_netlist(DotSpec(mul, lanes, search=search), terms, sizing=True)
     return netlist_counts(netlist), _shape(dict(netlist.outputs)["p"])
 
 
@@ -393,7 +393,8 @@ def dot_counts(spec: DotSpec) -> Counter:
     if spec.pipeline:
         raise ValueError("dot_counts covers unpipelined dot products")
     mul = spec.mul
-    options = {"heap": lambda: heap_counts(mul, spec.lanes), "products": lambda: heap_counts(mul, spec.lanes, "products"),
+    options = {"heap": lambda: heap_counts(mul, spec.lanes, "heap", spec.search),
+               "products": lambda: heap_counts(mul, spec.lanes, "products", spec.search),
                "tree": lambda: tree_sum_counts(mul, spec.lanes)}
     methods = [spec.method] if spec.method else list(SUM_METHODS)
     # the same choices as best_sum and build_dot, in the same order
@@ -402,12 +403,12 @@ def dot_counts(spec: DotSpec) -> Counter:
     counts = Counter(counts)
     if spec.acc_bits is not None:
         counts += accumulator_counts(mul.family, shape, mul.signed_out, spec.acc_bits)
-        fused = _in_turn(spec, fused_macs(spec), lambda t: heap_mac_counts(mul, spec.lanes, spec.acc_bits, t),
+        fused = _in_turn(spec, fused_macs(spec), lambda t: heap_mac_counts(mul, spec.lanes, spec.acc_bits, t, spec.search),
                          lambda c: c["lut_sites"], spec.acc_bits, True)
         counts = min((*fused, counts), key=lambda c: (c["lut_sites"], c["carry_cells"]))
     return +counts  # drops zero entries
 
 
 @lru_cache(maxsize=None)
-def heap_mac_counts(mul: MulSpec, lanes: int, acc_bits: int, terms: str = "heap") -> Counter:
-    return netlist_counts(heap_mac(DotSpec(mul, lanes, acc_bits), terms, sizing=True))
+def heap_mac_counts(mul: MulSpec, lanes: int, acc_bits: int, terms: str = "heap", search: str = "ilp") -> Counter:
+    return netlist_counts(heap_mac(DotSpec(mul, lanes, acc_bits, search=search), terms, sizing=True))

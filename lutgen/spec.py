@@ -78,6 +78,10 @@ class DotSpec:
     acc_bits: int | None = None
     pipeline: int = 0  # register stages in the sum of products (latency in cycles)
     method: str | None = None  # "heap", "products" or "tree"; None: whichever takes fewer LUTs
+    # how the heap's compression stages are chosen: "ilp" also tries the integer program's
+    # stages where the heap is small enough (lutgen.compress_ilp), "greedy" only the greedy
+    # ones (the architecture layer, which costs and builds hundreds of units, uses these)
+    search: str = "ilp"
 
     def sum_range(self) -> tuple[int, int]:
         lo, hi = self.mul.product_range()

@@ -114,8 +114,9 @@ def test_channel_wise_widths_and_patterns(tmp_path):
     assert net.layer("layer4.1.conv2").w_bits == 3 and net.layer("layer3.1.conv2").w_bits == 6
     cost = layer_cost(net, layer, Folding(simd=4, fold=8), get_device("xcvu9p"))
     # one dot unit per 8 channels of each width: 2 of 8-bit weights, 6 of 2-bit
-    wide = dot_counts(DotSpec(MulSpec(8, 5, True, False, "xcup"), 4, cost_acc := 8 + 5 + 10))["lut_sites"]
-    narrow = dot_counts(DotSpec(MulSpec(2, 5, True, False, "xcup"), 4, 2 + 5 + 10))["lut_sites"]
+    # the architecture layer costs its units with the greedy compression stages
+    wide = dot_counts(DotSpec(MulSpec(8, 5, True, False, "xcup"), 4, cost_acc := 8 + 5 + 10, search="greedy"))["lut_sites"]
+    narrow = dot_counts(DotSpec(MulSpec(2, 5, True, False, "xcup"), 4, 2 + 5 + 10, search="greedy"))["lut_sites"]
     assert cost.parts["dot units"] == 2 * wide + 6 * narrow
     assert cost_acc == 23
 
@@ -165,7 +166,7 @@ def test_layer_cost_counts_lutgens_dot_units():
     device = get_device("xczu7ev")
     c1 = net.layer("c1")
     cost = layer_cost(net, c1, Folding(simd=9, fold=2), device)
-    unit = dot_counts(DotSpec(MulSpec(4, 8, True, False, "xcup"), 9, 4 + 8 + 5))  # 27 products need 5 more bits
+    unit = dot_counts(DotSpec(MulSpec(4, 8, True, False, "xcup"), 9, 4 + 8 + 5, search="greedy"))  # 27 products need 5 more bits
     assert cost.parts["dot units"] == 4 * unit["lut_sites"]  # 8 channels / fold 2
     assert cost.cycles == 401 and cost.weight_bits == 8 * 27 * 4
 

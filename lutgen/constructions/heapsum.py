@@ -27,5 +27,7 @@ def partial_product_terms(heap: BitHeap, lane: int = 0) -> dict[int, list[Term]]
 def build_heapsum(builder: NetlistBuilder, heap: BitHeap, over) -> dict[int, str]:
     from ..compress import sum_heap  # compress builds on this package's builder: import late
 
-    nets = sum_heap(builder, heap.width, partial_product_terms(heap), heap.constant)
+    # greedy stages only: a lone product's heap is wide and shallow, where the ILP is slow and
+    # other constructions win anyway
+    nets = sum_heap(builder, heap.width, partial_product_terms(heap), heap.constant, use_ilp=False)
     return dict(enumerate(nets))

@@ -5,8 +5,9 @@ lutgen builds for it (`lutgen.dot.dot_counts`: the lane multipliers, the
 adder tree and the accumulator, counted cell by cell and cached by
 configuration), with the greedy compression stages: the ILP's stages take
 a second or so per unit and save a few per cent on narrow heaps, so the
-counts here are at most that much above what `lutgen dot` builds. Around it, small formulas for the logic lutgen does not
-generate yet, each stated where it is computed:
+counts here are at most that much above what `lutgen dot` builds. Around
+it, small formulas for the logic lutgen does not generate yet, each stated
+where it is computed:
 
 - requantization per dot unit (shift, round, clip, ReLU): a rounding
   adder of acc bits on a carry chain, an overflow test over the bits

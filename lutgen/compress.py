@@ -66,8 +66,8 @@ def split_column(bits: list[Term], save_gates: bool = False, strategy: Strategy 
     next stage folds each into a triple with two of the plain bits this one
     makes, which removes two bits per LUT instead of one.
     """
-    plain = [t for t in bits if t.kind in ("net", "const")]
-    gates = [t for t in bits if t.kind not in ("net", "const")]
+    plain = [t for t in bits if not _is_gate(t)]
+    gates = [t for t in bits if _is_gate(t)]
     groups: list[list[Term]] = []
     if save_gates and not plain and len(gates) >= 3:
         num, den, rounding = strategy
@@ -215,10 +215,7 @@ class HeapCompressor:
         gates = {c: [t for t in bits if _is_gate(t)] for c, bits in columns.items()}
         plain = {c: [t for t in bits if not _is_gate(t)] for c, bits in columns.items()}
         out: dict[int, list[Term]] = {}
-
-        def emit(column: int, term: Term) -> None:
-            if column < self.width and not (term.kind == "const" and term.value == 0):
-                out.setdefault(column, []).append(term)
+        emit = self._emitter(out)
 
         for chain in chains:
             if chain.family == "full_adder":
@@ -252,21 +249,7 @@ class HeapCompressor:
             for term in terms:  # the plan asked for bits this column no longer has: they wait
                 emit(c, term)
             return
-        nets = unique_nets(terms)
-
-        def values(bits):
-            env = dict(zip(nets, bits))
-            return [t.eval(env) for t in terms]
-
-        def parity(*bits):
-            x, y, z = values(bits)
-            return x ^ y ^ z
-
-        def majority(*bits):
-            x, y, z = values(bits)
-            return (x & y) | (x & z) | (y & z)
-
-        total, carry = self.builder.lut_fn(nets, parity, majority, hint="fa")
+        total, carry = self._ternary_position(terms, None, True, hint="fa")  # no carry-save input: a full adder
         emit(c, Term("net", (total,)))
         emit(c + 1, Term("net", (carry,)))
 
@@ -308,13 +291,18 @@ class HeapCompressor:
             sums = self.ternary(run, lambda column, term: None)
         return [nets.get(c, GND) if c < lo else sums[c] for c in range(self.width)]
 
-    def stage(self, columns: dict[int, list[Term]], save_gates: bool = False) -> dict[int, list[Term]]:
-        groups = {c: split_column(bits, save_gates, self.strategy) for c, bits in sorted(columns.items())}
-        out: dict[int, list[Term]] = {}
-
+    def _emitter(self, out: dict[int, list[Term]]):
+        """emit(column, term): the term joins the next stage's heap, unless it is above the width or a constant zero."""
         def emit(column: int, term: Term) -> None:
             if column < self.width and not (term.kind == "const" and term.value == 0):
                 out.setdefault(column, []).append(term)
+
+        return emit
+
+    def stage(self, columns: dict[int, list[Term]], save_gates: bool = False) -> dict[int, list[Term]]:
+        groups = {c: split_column(bits, save_gates, self.strategy) for c, bits in sorted(columns.items())}
+        out: dict[int, list[Term]] = {}
+        emit = self._emitter(out)
 
         depth = max(len(g) for g in groups.values())
         for g in range(depth):
@@ -366,7 +354,8 @@ class HeapCompressor:
             emit(hi + 1, Term("net", (carry_save,)))
         return sums
 
-    def _ternary_position(self, terms: list[Term], cs_in: str | None, keep_save: bool) -> tuple[str, str | None]:
+    def _ternary_position(self, terms: list[Term], cs_in: str | None, keep_save: bool,
+                          hint: str = "t3") -> tuple[str, str | None]:
         """One LUT: O6 = x ^ y ^ z ^ cs_in (into S), O5 = maj(x, y, z) (the carry-save bit out)."""
         term_nets = unique_nets(terms)
         nets = term_nets + ((cs_in,) if cs_in else ())
@@ -383,7 +372,7 @@ class HeapCompressor:
             x, y, z = values(bits)
             return (x & y) | (x & z) | (y & z)
 
-        o6, o5 = self.builder.lut_fn(nets, parity, majority if keep_save else None, hint="t3")
+        o6, o5 = self.builder.lut_fn(nets, parity, majority if keep_save else None, hint=hint)
         return o6, o5
 
     def _carry(self, s_nets: list[str], di_nets: list[str], lo: int, hi: int) -> dict[int, str]:

@@ -16,7 +16,11 @@ adjacent columns forms one chain:
 - a binary chain where no position needs three bits: O6 = x ^ y, DI = x.
 An AND / NAND bit is folded into the LUT that consumes it, so the gates
 cost nothing. A chain's carry-out (and its top carry-save bit) return to
-the heap one column above its top.
+the heap one column above its top. A chain's carry-in (CYINIT on a CARRY4,
+CI on a CARRY8) can take one more plain bit of its lowest column, any but a
+carry-out; the last adder's does where its lowest column holds three bits
+or more, the ILP's chains where the plan says so. A chain's first position
+has no carry-save input, so its three bits may read five nets.
 
 `sum_heap` sizes several greedy ways to form the groups, and on heaps small
 enough the stages an integer program chooses (`lutgen.compress_ilp`), and
@@ -26,10 +30,11 @@ builds the cheapest.
 from __future__ import annotations
 
 from . import compress_ilp
-from .cells import GND, Carry
+from .cells import GND, VCC
 from .constructions.builder import ONE, ZERO, NetlistBuilder, SizingBuilder, Term, unique_nets
 
 MAX_TERM_NETS = 4  # three bits plus the carry-save input fit one dual-output LUT6_2
+MAX_FIRST_TERM_NETS = 5  # a chain's first position has no carry-save input: its three bits may read five nets
 MAX_STAGES = 64  # a 1024-lane heap needs about a dozen
 # Above this many bits, an accumulator joins the heap all at once, early or late, and the
 # strategies are tried at the better of the two only: each try is a sizing run, and the
@@ -102,6 +107,13 @@ def _take(gates: list[Term], plain: list[Term], want_gates: int, want_plain: int
     return terms
 
 
+def _carry_in_net(term: Term | None) -> str:
+    """The net a chain's carry-in reads for a plain bit (or for none)."""
+    if term is None or term.kind == "const":
+        return VCC if term is not None and term.value else GND
+    return term.nets[0]
+
+
 def _merged(columns: dict[int, list[Term]], more: dict[int, list[Term]]) -> dict[int, list[Term]]:
     out = {c: list(bits) for c, bits in columns.items()}
     for c, bits in more.items():
@@ -160,7 +172,7 @@ def _ilp_plan(width: int, columns: dict[int, list[Term]], constant: int) -> comp
     constant %= 1 << width
     gates = tuple(sum(map(_is_gate, columns.get(c, []))) for c in range(width))
     plain = tuple(len(columns.get(c, [])) - gates[c] + ((constant >> c) & 1) for c in range(width))
-    return compress_ilp.plan(width, gates, plain)
+    return compress_ilp.plan(width, gates, plain, stage_carry_ins=len(terms) <= compress_ilp.STAGE_CARRY_INS_MAX_BITS)
 
 
 class HeapCompressor:
@@ -216,8 +228,11 @@ class HeapCompressor:
         plain = {c: [t for t in bits if not _is_gate(t)] for c, bits in columns.items()}
         out: dict[int, list[Term]] = {}
         emit = self._emitter(out)
+        # Carry-ins choose first, so that the positions take the carry-outs, which no carry-in may
+        carry_ins = [self.take_carry_in(plain.setdefault(chain.positions[0].column, [])) if chain.carry_in else None
+                     for chain in chains]
 
-        for chain in chains:
+        for chain, carry_in in zip(chains, carry_ins):
             if chain.family == "full_adder":
                 self.full_adder(chain.positions[0], gates, plain, emit)
                 continue
@@ -225,16 +240,22 @@ class HeapCompressor:
             for position in chain.positions:
                 terms = _take(gates.setdefault(position.column, []), plain.setdefault(position.column, []),
                               position.gates, position.plain)
+                if run and len(terms) == 3 and _nets(terms) > MAX_TERM_NETS:  # five nets: it can only start a chain
+                    self.chain(run, emit, carry_in)
+                    run, carry_in = [], None
                 if len(terms) >= 2:
                     run.append((position.column, terms))
                     continue
                 for term in terms:
                     emit(position.column, term)
                 if run:
-                    self.chain(run, emit)
+                    self.chain(run, emit, carry_in)
                     run = []
+                elif carry_in is not None:  # the chain's first position did not come about: its carry-in bit waits
+                    emit(chain.positions[0].column, carry_in)
+                carry_in = None
             if run:
-                self.chain(run, emit)
+                self.chain(run, emit, carry_in)
         for pool in (gates, plain):
             for c, bits in pool.items():
                 for term in bits:
@@ -266,12 +287,47 @@ class HeapCompressor:
             return True
         return False
 
+    def take_carry_in(self, bits: list[Term]) -> Term | None:
+        """Removes and returns a bit of `bits` that a chain's carry-in may take (a constant one first: it needs no pin).
+
+        Any plain bit but a carry-out: a carry-out feeding a chain's first carry-in would
+        read as a cascade, one chain.
+        """
+        carry_outs = {net for carry in self.builder.carries for net in carry.co}
+        able = [t for t in bits if t.kind == "const" or (t.kind == "net" and t.nets[0] not in carry_outs)]
+        if not able:
+            return None
+        bit = next((t for t in able if t.kind == "const"), able[0])
+        bits.remove(bit)
+        return bit
+
+    def carry_in_bit(self, columns: dict[int, list[Term]]) -> tuple[dict[int, list[Term]], Term | None]:
+        """The heap less the bit the last adder's carry-in takes, and that bit (None if it takes none).
+
+        The adder starts at the lowest column with two bits; where that column has three
+        or more, one of its plain bits goes to the carry-in.
+        """
+        lo = min((c for c, bits in columns.items() if len(bits) >= 2), default=None)
+        if lo is None or len(columns[lo]) < 3:
+            return columns, None
+        rest = list(columns[lo])
+        bit = self.take_carry_in(rest)
+        return ({**columns, lo: rest}, bit) if bit is not None else (columns, None)
+
     def final_fits(self, columns: dict[int, list[Term]]) -> bool:
-        """One last ternary chain can take it: at most three bits a column, each triple within the pins."""
-        return all(len(bits) <= 2 or (len(bits) == 3 and _nets(bits) <= MAX_TERM_NETS) for bits in columns.values())
+        """One last ternary chain can take it: at most three bits a column, each triple within the pins.
+
+        The lowest column with two bits may hold one plain bit more (the chain's carry-in
+        takes it), and its triple may read five nets (it has no carry-save input).
+        """
+        columns, _ = self.carry_in_bit(columns)
+        lo = min((c for c, bits in columns.items() if len(bits) >= 2), default=None)
+        return all(len(bits) <= 2 or (len(bits) == 3 and _nets(bits) <= (MAX_FIRST_TERM_NETS if c == lo else MAX_TERM_NETS))
+                   for c, bits in columns.items())
 
     def final(self, columns: dict[int, list[Term]]) -> list[str]:
         """The last adder, over every column up to the top: binary, or ternary where a column has three bits."""
+        columns, carry_in = self.carry_in_bit(columns)
         # Below the first column with two bits no carry can arrive: a lone bit there is its
         # sum bit already, and the chain starts above it.
         lo, alone = 0, {}
@@ -285,10 +341,10 @@ class HeapCompressor:
         if all(len(bits) <= 2 for bits in columns.values()):
             a = {c: bits[0] for c, bits in columns.items() if bits and c >= lo}
             b = {c: bits[1] for c, bits in columns.items() if len(bits) > 1}
-            sums = self.builder.chain_add(a, b, 0, lo, self.width - 1, carry_out=False)
+            sums = self.builder.chain_add(a, b, _carry_in_net(carry_in), lo, self.width - 1, carry_out=False)
         else:
             run = [(c, columns.get(c, [])) for c in range(lo, self.width)]
-            sums = self.ternary(run, lambda column, term: None)
+            sums = self.ternary(run, lambda column, term: None, carry_in)
         return [nets.get(c, GND) if c < lo else sums[c] for c in range(self.width)]
 
     def _emitter(self, out: dict[int, list[Term]]):
@@ -319,8 +375,8 @@ class HeapCompressor:
                     run = []
         return {c: sorted(bits, key=_order) for c, bits in out.items()}
 
-    def chain(self, run: list[tuple[int, list[Term]]], emit) -> None:
-        """One chain over consecutive columns; each position's group of 2 or 3 bits."""
+    def chain(self, run: list[tuple[int, list[Term]]], emit, carry_in: Term | None = None) -> None:
+        """One chain over consecutive columns; each position's group of 2 or 3 bits, and a plain bit into the carry-in."""
         if any(len(terms) == 3 for _, terms in run):  # a ternary chain: free slots take the constant's bits
             run = [(c, terms + [ONE]) if len(terms) == 2 and self.take_constant_bit(c) else (c, terms)
                    for c, terms in run]
@@ -328,14 +384,14 @@ class HeapCompressor:
             lo, hi = run[0][0], run[-1][0]
             a = {c: terms[0] for c, terms in run}
             b = {c: terms[1] for c, terms in run}
-            sums = self.builder.chain_add(a, b, 0, lo, hi, carry_out=hi + 1 < self.width)
+            sums = self.builder.chain_add(a, b, _carry_in_net(carry_in), lo, hi, carry_out=hi + 1 < self.width)
             for c in range(lo, hi + 2):
                 if c in sums:
                     emit(c, Term("net", (sums[c],)))
             return
-        self.ternary(run, emit)
+        self.ternary(run, emit, carry_in)
 
-    def ternary(self, run: list[tuple[int, list[Term]]], emit) -> dict[int, str]:
+    def ternary(self, run: list[tuple[int, list[Term]]], emit, carry_in: Term | None = None) -> dict[int, str]:
         s_nets, di_nets = [], []
         carry_save: str | None = None
         hi = run[-1][0]
@@ -346,7 +402,7 @@ class HeapCompressor:
             di_nets.append(carry_save or GND)
             carry_save = save
         lo = run[0][0]
-        sums = self._carry(s_nets, di_nets, lo, hi)
+        sums = self.builder.carry_cells(s_nets, di_nets, _carry_in_net(carry_in), lo, carry_out=hi + 1 < self.width)
         for c in range(lo, hi + 2):
             if c in sums:
                 emit(c, Term("net", (sums[c],)))
@@ -374,34 +430,3 @@ class HeapCompressor:
 
         o6, o5 = self.builder.lut_fn(nets, parity, majority if keep_save else None, hint=hint)
         return o6, o5
-
-    def _carry(self, s_nets: list[str], di_nets: list[str], lo: int, hi: int) -> dict[int, str]:
-        """Carry cells over positions lo..hi with given S and DI nets; returns sums and CO at hi + 1."""
-        b = self.builder
-        width = b.family.carry_width
-        count = hi - lo + 1
-        sums: dict[int, str] = {}
-        cells: list[str] = []
-        for start in range(0, count, width):
-            seg = range(start, min(start + width, count))
-            name = b.fresh("carry")
-            pad = width - len(seg)
-            o = tuple(f"{name}_o{k}" for k in range(len(seg))) + (None,) * pad
-            last = start + width >= count
-            co: list[str | None] = [None] * width
-            if not last:
-                co[width - 1] = f"{name}_co{width - 1}"
-            elif hi + 1 < self.width:
-                co[len(seg) - 1] = f"{name}_co{len(seg) - 1}"
-            ci = b.carries[-1].co[width - 1] if cells else GND
-            b.carries.append(Carry(name, b.family.carry_cell, ci, GND,
-                                   tuple(di_nets[i] for i in seg) + (GND,) * pad,
-                                   tuple(s_nets[i] for i in seg) + (GND,) * pad, o, tuple(co)))
-            cells.append(name)
-            for k, i in enumerate(seg):
-                sums[lo + i] = o[k]
-            if last and co[len(seg) - 1]:
-                sums[hi + 1] = co[len(seg) - 1]
-        b.chains.append(tuple(cells))
-        return sums
-

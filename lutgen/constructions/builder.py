@@ -219,22 +219,31 @@ class NetlistBuilder:
             peeled = self._peel_lowest(a, b, cin, lo, hi, carry_out)
             if peeled is not None:
                 return peeled
-        width = self.family.carry_width
-        positions = list(range(lo, hi + 1))
         s_nets, di_nets = [], []
-        for p in positions:
+        for p in range(lo, hi + 1):
             s, di = self._carry_position(a.get(p, ZERO), b.get(p, ZERO))
             s_nets.append(s)
             di_nets.append(di)
-        sums: dict[int, str] = {}
         carry_in = cin if isinstance(cin, str) else (VCC if cin else GND)
+        return self.carry_cells(s_nets, di_nets, carry_in, lo, carry_out)
+
+    def carry_cells(self, s_nets: list[str], di_nets: list[str], carry_in: str, lo: int,
+                    carry_out: bool) -> dict[int, str]:
+        """One carry chain over positions from weight lo, given each position's S and DI nets.
+
+        The carry-in comes from the fabric: CYINIT on a CARRY4, CI on a CARRY8.
+        Returns weight -> sum net, plus the weight above the top from CO when carry_out.
+        """
+        width = self.family.carry_width
+        count = len(s_nets)
+        sums: dict[int, str] = {}
         cells: list[str] = []
-        for start in range(0, len(positions), width):
-            seg = range(start, min(start + width, len(positions)))
+        for start in range(0, count, width):
+            seg = range(start, min(start + width, count))
             name = self.fresh("carry")
             pad = width - len(seg)
             o = tuple(f"{name}_o{k}" for k in range(len(seg))) + (None,) * pad
-            last = start + width >= len(positions)
+            last = start + width >= count
             co: list[str | None] = [None] * width
             if not last:
                 co[width - 1] = f"{name}_co{width - 1}"
@@ -251,9 +260,9 @@ class NetlistBuilder:
             self.carries.append(Carry(name, self.family.carry_cell, ci, cyinit, di, s, o, tuple(co)))
             cells.append(name)
             for k, i in enumerate(seg):
-                sums[positions[i]] = o[k]
+                sums[lo + i] = o[k]
             if last and carry_out:
-                sums[hi + 1] = co[len(seg) - 1]
+                sums[lo + count] = co[len(seg) - 1]
         self.chains.append(tuple(cells))
         return sums
 

@@ -21,18 +21,20 @@ pytestmark = pytest.mark.sim
 
 STREAM = Path(__file__).resolve().parent.parent / "rtl_lib" / "stream"
 
-# (WIDTH, DEPTH)
-FIFO_CONFIGS = [(8, 1), (5, 2), (12, 3), (1, 5), (16, 16)]
-# (DATA_W, IMG_W, IMG_H, K, STRIDE, PAD)
+# (WIDTH, DEPTH, BLOCK)
+FIFO_CONFIGS = [(8, 1, 0), (5, 2, 0), (12, 3, 0), (1, 5, 0), (16, 16, 0), (5, 3, 1), (12, 4, 1), (16, 17, 1)]
+# (DATA_W, IMG_W, IMG_H, K, STRIDE, PAD, BLOCK)
 LINE_BUFFER_CONFIGS = [
-    (8, 8, 6, 1, 1, 0),   # pass-through
-    (8, 8, 6, 3, 1, 1),   # 3x3 same convolution
-    (6, 8, 6, 3, 2, 1),   # 3x3 stride 2
-    (8, 8, 6, 2, 2, 0),   # 2x2 pooling
-    (8, 8, 6, 7, 2, 3),   # ResNet stem: 7x7 stride 2 pad 3
-    (4, 5, 7, 3, 1, 0),   # no padding, odd sizes
-    (3, 7, 5, 1, 2, 0),   # 1x1 stride 2 (downsampling shortcut)
-    (5, 6, 5, 3, 3, 2),   # stride 3, pad 2
+    (8, 8, 6, 1, 1, 0, 0),   # pass-through
+    (8, 8, 6, 3, 1, 1, 0),   # 3x3 same convolution
+    (6, 8, 6, 3, 2, 1, 0),   # 3x3 stride 2
+    (8, 8, 6, 2, 2, 0, 0),   # 2x2 pooling
+    (8, 8, 6, 7, 2, 3, 0),   # ResNet stem: 7x7 stride 2 pad 3
+    (4, 5, 7, 3, 1, 0, 0),   # no padding, odd sizes
+    (3, 7, 5, 1, 2, 0, 0),   # 1x1 stride 2 (downsampling shortcut)
+    (5, 6, 5, 3, 3, 2, 0),   # stride 3, pad 2
+    # the row store in block RAM (registered read)
+    (8, 8, 6, 3, 1, 1, 1), (6, 8, 6, 3, 2, 1, 1), (8, 8, 6, 7, 2, 3, 1), (4, 5, 7, 3, 1, 0, 1), (8, 2, 16, 2, 1, 0, 1),
 ]
 # (ITEM_W, IN_LANES, OUT_LANES)
 STREAM_PACK_CONFIGS = [(8, 1, 4), (8, 4, 1), (3, 2, 6), (5, 6, 2), (4, 3, 3), (1, 1, 2), (7, 12, 3)]
@@ -62,7 +64,7 @@ HANDSHAKE = [("input", "s_valid", _one), ("output", "s_ready", _one),
 
 
 def test_fifo_random_streams(tmp_path):
-    configs = [dict(WIDTH=w, DEPTH=d) for w, d in FIFO_CONFIGS]
+    configs = [dict(WIDTH=w, DEPTH=d, BLOCK=b) for w, d, b in FIFO_CONFIGS]
     ports = HANDSHAKE + [("input", "s_data", lambda p: p["WIDTH"]), ("output", "m_data", lambda p: p["WIDTH"]),
                          ("output", "count", lambda p: p["DEPTH"].bit_length())]  # $clog2(DEPTH+1)
     top = tmp_path / "tb_fifo_top.v"
@@ -72,7 +74,7 @@ def test_fifo_random_streams(tmp_path):
 
 
 def test_line_buffer_random_frames(tmp_path):
-    keys = ["DATA_W", "IMG_W", "IMG_H", "K", "STRIDE", "PAD"]
+    keys = ["DATA_W", "IMG_W", "IMG_H", "K", "STRIDE", "PAD", "BLOCK"]
     configs = [dict(zip(keys, c)) for c in LINE_BUFFER_CONFIGS]
     ports = HANDSHAKE + [("input", "s_data", lambda p: p["DATA_W"]),
                          ("output", "m_data", lambda p: p["K"] ** 2 * p["DATA_W"])]
@@ -100,9 +102,9 @@ def _id(x):
 
 LINT = [
     ("lutgen_fifo", {}),
-    *(("lutgen_fifo", dict(WIDTH=w, DEPTH=d)) for w, d in FIFO_CONFIGS),
+    *(("lutgen_fifo", dict(WIDTH=w, DEPTH=d, BLOCK=b)) for w, d, b in FIFO_CONFIGS),
     ("lutgen_line_buffer", {}),
-    *(("lutgen_line_buffer", dict(zip(["DATA_W", "IMG_W", "IMG_H", "K", "STRIDE", "PAD"], c)))
+    *(("lutgen_line_buffer", dict(zip(["DATA_W", "IMG_W", "IMG_H", "K", "STRIDE", "PAD", "BLOCK"], c)))
       for c in LINE_BUFFER_CONFIGS),
     ("lutgen_line_buffer", dict(DATA_W=16, IMG_W=56, IMG_H=56, K=3, STRIDE=1, PAD=1)),
     ("lutgen_stream_pack", {}),

@@ -3,6 +3,9 @@
 // Parameters
 //   WIDTH  bits of one beat (>= 1, default 8)
 //   DEPTH  number of beats it can hold (any value >= 1, not only powers of two; default 16)
+//   BLOCK  0 (default): storage in distributed RAM with an asynchronous read;
+//          1: storage in block RAM with a registered read, for deep FIFOs (DEPTH >= 3 keeps
+//          one beat per cycle)
 //
 // Ports
 //   clk                 clock, everything is on its rising edge
@@ -14,19 +17,25 @@
 //   count               number of beats stored, 0..DEPTH ($clog2(DEPTH+1) bits)
 //
 // Latency and behaviour
-//   A beat written in cycle t is on m_data with m_valid high from cycle t+1 (one cycle;
-//   there is no combinational path from s_* to m_*). m_valid = (count != 0) and is a
-//   register output. For DEPTH >= 2, s_ready = (count != DEPTH) is a register output too,
-//   and one beat in plus one beat out per cycle is sustained whenever neither side stalls.
-//   For DEPTH == 1, s_ready = (count == 0) || m_ready, so that a one-entry FIFO also moves
-//   one beat per cycle: this is the only combinational path (m_ready to s_ready).
-//   Storage is an array of DEPTH x WIDTH with an asynchronous read (distributed RAM or
-//   registers); pointers wrap at DEPTH.
+//   BLOCK 0: a beat written in cycle t is on m_data with m_valid high from cycle t+1 (one
+//   cycle; there is no combinational path from s_* to m_*). BLOCK 1: from cycle t+2 (the
+//   head is read into an output register first). m_valid is a register output. For
+//   DEPTH >= 2, s_ready = (count != DEPTH) is a register output too, and one beat in plus
+//   one beat out per cycle is sustained whenever neither side stalls. For DEPTH == 1,
+//   s_ready = (count == 0) || m_ready, so that a one-entry FIFO also moves one beat per
+//   cycle: this is the only combinational path (m_ready to s_ready).
+//
+// Storage
+//   BLOCK 0: DEPTH x WIDTH, asynchronous read, ram_style "distributed" (LUT RAM).
+//   BLOCK 1: DEPTH x WIDTH, registered read, ram_style "block", plus the WIDTH-bit output
+//   register; the beat in the output register still counts as stored, so `count` and
+//   s_ready mean the same in both styles. Pointers wrap at DEPTH.
 `default_nettype none
 
 module lutgen_fifo #(
     parameter WIDTH = 8,
-    parameter DEPTH = 16
+    parameter DEPTH = 16,
+    parameter BLOCK = 0
 ) (
     input  wire                         clk,
     input  wire                         rst,
@@ -46,12 +55,10 @@ module lutgen_fifo #(
     localparam [CW-1:0] FULL = FULL32[CW-1:0];
     localparam [CW-1:0] ONE = 1;
 
-    reg [WIDTH-1:0] mem [0:DEPTH-1];
     reg [AW-1:0] wr_ptr;
     reg [AW-1:0] rd_ptr;
     reg [CW-1:0] n;
 
-    wire empty = (n == {CW{1'b0}});
     wire full = (n == FULL);
 
     generate
@@ -62,17 +69,47 @@ module lutgen_fifo #(
         end
     endgenerate
 
-    assign m_valid = !empty;
-    assign m_data = mem[rd_ptr];
     assign count = n;
 
     wire push = s_valid && s_ready;
     wire pop = m_valid && m_ready;
+    wire read;  // the head leaves the storage (into m_data, or straight out)
 
-    always @(posedge clk) begin
-        if (push)
-            mem[wr_ptr] <= s_data;
-    end
+    generate
+        if (BLOCK == 0) begin : g_distributed
+            (* ram_style = "distributed" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
+            assign m_valid = (n != {CW{1'b0}});
+            assign m_data = mem[rd_ptr];
+            assign read = pop;
+            always @(posedge clk) begin
+                if (push)
+                    mem[wr_ptr] <= s_data;
+            end
+        end else begin : g_block
+            (* ram_style = "block" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
+            reg [WIDTH-1:0] head;
+            reg head_valid;
+            // a beat waits in the storage while n counts more beats than the output register holds
+            wire waiting = (n != {{(CW-1){1'b0}}, head_valid});
+            assign read = waiting && (!head_valid || pop);
+            assign m_valid = head_valid;
+            assign m_data = head;
+            always @(posedge clk) begin
+                if (push)
+                    mem[wr_ptr] <= s_data;
+                if (read)
+                    head <= mem[rd_ptr];
+            end
+            always @(posedge clk) begin
+                if (rst)
+                    head_valid <= 1'b0;
+                else if (read)
+                    head_valid <= 1'b1;
+                else if (pop)
+                    head_valid <= 1'b0;
+            end
+        end
+    endgenerate
 
     always @(posedge clk) begin
         if (rst) begin
@@ -82,7 +119,7 @@ module lutgen_fifo #(
         end else begin
             if (push)
                 wr_ptr <= (wr_ptr == LAST) ? {AW{1'b0}} : wr_ptr + 1'b1;
-            if (pop)
+            if (read)
                 rd_ptr <= (rd_ptr == LAST) ? {AW{1'b0}} : rd_ptr + 1'b1;
             if (push && !pop)
                 n <= n + ONE;

@@ -8,6 +8,8 @@
 //   K       window size, K x K (>= 1, default 3)
 //   STRIDE  step between windows, in both directions (>= 1, default 1)
 //   PAD     zero padding on each of the four sides (>= 0, default 1)
+//   BLOCK   0 (default): the row store in distributed RAM with an asynchronous read;
+//           1: in block RAM with a registered read (needs IMG_W + 2*PAD >= 2), for wide images
 //   Needs K <= IMG_W + 2*PAD and K <= IMG_H + 2*PAD.
 //
 // Ports
@@ -47,10 +49,13 @@
 //   combinational path is from m_ready to s_ready.
 //
 // Storage
-//   K-1 rows of IMG_W+2*PAD pixels in one array of (K-1)*DATA_W bits x (IMG_W+2*PAD) words
-//   with an asynchronous read and a write to the same word (distributed RAM or registers),
+//   K-1 rows of IMG_W+2*PAD pixels in one array of (K-1)*DATA_W bits x (IMG_W+2*PAD) words,
 //   plus the K*K*DATA_W-bit window register. K = 1 has no row storage (a registered
-//   pass-through with stride and padding).
+//   pass-through with stride and padding). BLOCK 0: the step reads and writes the word of
+//   its column (asynchronous read, ram_style "distributed"). BLOCK 1: each step writes its
+//   column's word and reads the next column's word into a register (ram_style "block"),
+//   which the next step uses: the two addresses always differ, so the read never sees the
+//   write.
 `default_nettype none
 
 module lutgen_line_buffer #(
@@ -59,7 +64,8 @@ module lutgen_line_buffer #(
     parameter IMG_H = 8,
     parameter K = 3,
     parameter STRIDE = 1,
-    parameter PAD = 1
+    parameter PAD = 1,
+    parameter BLOCK = 0
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -126,13 +132,24 @@ module lutgen_line_buffer #(
     // The new window column: rows 0..K-2 from the row store (oldest on top), row K-1 the pixel.
     wire [K*DATA_W-1:0] col;
     generate
-        if (K > 1) begin : g_rows
-            reg [(K-1)*DATA_W-1:0] rows [0:WP-1];
+        if (K > 1 && BLOCK == 0) begin : g_rows
+            (* ram_style = "distributed" *) reg [(K-1)*DATA_W-1:0] rows [0:WP-1];
             wire [(K-1)*DATA_W-1:0] above = rows[pc];
             assign col = {pixel, above};
             always @(posedge clk) begin
                 if (step)
                     rows[pc] <= col[K*DATA_W-1:DATA_W];
+            end
+        end else if (K > 1) begin : g_block_rows
+            (* ram_style = "block" *) reg [(K-1)*DATA_W-1:0] rows [0:WP-1];
+            reg [(K-1)*DATA_W-1:0] above;  // rows[pc], read by the step before
+            wire [CW-1:0] pc_next = (pc == C_LAST) ? {CW{1'b0}} : pc + 1'b1;
+            assign col = {pixel, above};
+            always @(posedge clk) begin
+                if (step) begin
+                    rows[pc] <= col[K*DATA_W-1:DATA_W];
+                    above <= rows[pc_next];
+                end
             end
         end else begin : g_norows
             assign col = pixel;

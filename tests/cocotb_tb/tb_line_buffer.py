@@ -56,7 +56,7 @@ async def line_buffer_random_frames(dut):
     await reset(dut)
     for round_ in range(2):
         tasks = []
-        for i, (data_w, img_w, img_h, k, stride, pad) in enumerate(configs):
+        for i, (data_w, img_w, img_h, k, stride, pad, _block) in enumerate(configs):
             rng = random.Random(seed * 100 + 10 * round_ + i)
             sent, expected = [], []
             for _ in range(frames):

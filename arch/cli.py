@@ -8,11 +8,15 @@ import sys
 from pathlib import Path
 
 from .device import DEVICES, Limits, get_device
+from .hw.memory import STYLES
 from .explore import DEFAULT_CLOCK_MHZ, explore, precision_search_from_dict
 from .network import ArchError, Network, network_from_dict
 from .precision import load_mapping, load_precision
 from .report import design_dict, exploration_dict, plot_front, text_report, to_json
 from .zoo import ZOO
+
+CLOCK_HELP = ("target clock in MHz: every unit is pipelined to meet it under lutgen's timing estimate, and the "
+              "report gives the clock met (default " + ", ".join(f"{f} {c:g}" for f, c in DEFAULT_CLOCK_MHZ.items()) + ")")
 
 EXAMPLES = """\
 examples:
@@ -36,16 +40,13 @@ def add_parsers(sub, parser_class) -> None:
                        help=f"{' or '.join(ZOO)}, or a network file (JSON or YAML)")
         p.add_argument("--device", required=True, metavar="NAME", help=f"one of: {', '.join(DEVICES)}")
         p.add_argument("--precision", metavar="FILE", help="widths per layer / channel (JSON or YAML); default 8 bits everywhere")
-        p.add_argument("--clock", default=str(DEFAULT_CLOCK_MHZ), metavar="MHZ", help=f"clock in MHz (default {DEFAULT_CLOCK_MHZ:g})")
+        p.add_argument("--clock", default=None, metavar="MHZ", help=CLOCK_HELP)
         p.add_argument("--bandwidth", default=None, metavar="GBPS",
                        help="off-chip weight bandwidth in GB/s (default: the device table's)")
         p.add_argument("--sensitivity", metavar="FILE",
                        help="also choose widths per layer: {layers: {name or pattern: {w4a4: loss, w8a8: loss}}}, JSON or YAML")
         p.add_argument("--max-loss", default=None, metavar="X", help="total loss proxy allowed with --sensitivity")
         p.add_argument("--lut-limit", default="0.70", metavar="FRACTION", help="share of LUTs the design may use (default 0.70)")
-        p.add_argument("--whole-pixels", action="store_true",
-                       help="pool / add / relu layers take all channels at once, as `lutgen accel` emits them "
-                            "(default: their channels may be folded too)")
         p.add_argument("-o", "--out", default="lutgen_out", metavar="DIR", help="output directory (default ./lutgen_out)")
 
 
@@ -66,8 +67,11 @@ def add_accel_parser(sub, parser_class) -> None:
     p.add_argument("--weights", metavar="FILE.npz",
                    help="'<layer>.weight', '<layer>.bias' (and optional '<layer>.shift') arrays; default: seeded random")
     p.add_argument("--seed", default="1", metavar="N", help="seed of the random weights and the calibration image (default 1)")
-    p.add_argument("--clock", default=str(DEFAULT_CLOCK_MHZ), metavar="MHZ", help=f"clock in MHz (default {DEFAULT_CLOCK_MHZ:g})")
+    p.add_argument("--clock", default=None, metavar="MHZ", help=CLOCK_HELP)
     p.add_argument("--lut-limit", default="0.70", metavar="FRACTION", help="share of LUTs the design may use (default 0.70)")
+    p.add_argument("--weight-memory", default="auto", choices=STYLES,
+                   help="where the weights live: auto (the cheapest share of the device), lut (ROMs in LUTs, up to "
+                        "256 words), bram (block RAM) or uram (UltraRAM, loaded through the weight-load port)")
     p.add_argument("-o", "--out", default="lutgen_accel", metavar="DIR", help="output directory (default ./lutgen_accel)")
 
 
@@ -76,7 +80,7 @@ def run_accel(args, write_files) -> int:
     from .golden import load_params, random_params
 
     device = get_device(args.device)
-    clock = _positive_float("--clock", args.clock, 2000)
+    clock = None if args.clock is None else _positive_float("--clock", args.clock, 2000)
     limits = Limits(lut=_positive_float("--lut-limit", args.lut_limit, 1.0))
     try:
         seed = int(args.seed)
@@ -94,12 +98,12 @@ def run_accel(args, write_files) -> int:
         from .explore import progress as bar
         return bar(items, label, show)
 
-    accel = build_accel(net, device, params, limits, clock, progress)
+    accel = build_accel(net, device, params, limits, clock, progress, args.weight_memory)
     written = write_files(args.out, accel.files)
     report = json.loads(accel.files[f"arch_{net.name}_{device.name}.json"])
     print(text_report(report))
     print(f"{accel.top}: {len(written)} files in {args.out} ({sum(len(t) for t in accel.files.values()) / 1e6:.1f} MB); "
-          f"{len(accel.pe_vectors)} dot-product unit(s) self-checked; model {accel.plan.ii} cycles per frame")
+          f"{len(accel.pe_checks)} dot-product unit(s) self-checked; model {accel.plan.ii} cycles per frame")
     return 0
 
 
@@ -126,7 +130,7 @@ def run(args, write_files) -> int:
     if args.arch_command is None:
         raise ArchError("say what to do: lutgen arch report ... or lutgen arch explore ... (see 'lutgen arch --help')")
     device = get_device(args.device)
-    clock = _positive_float("--clock", args.clock, 2000)
+    clock = None if args.clock is None else _positive_float("--clock", args.clock, 2000)
     bandwidth = None if args.bandwidth is None else _positive_float("--bandwidth", args.bandwidth)
     limits = Limits(lut=_positive_float("--lut-limit", args.lut_limit, 1.0))
     net = load_network(args.net)
@@ -137,8 +141,7 @@ def run(args, write_files) -> int:
         precision = precision_search_from_dict(net, load_mapping(args.sensitivity, "sensitivity"), args.max_loss)
     elif args.max_loss is not None:
         raise ArchError("--max-loss needs --sensitivity FILE")
-    exploration = explore(net, device, limits, clock, bandwidth, show_progress=sys.stderr.isatty(), precision=precision,
-                          whole_pixels=args.whole_pixels)
+    exploration = explore(net, device, limits, clock, bandwidth, show_progress=sys.stderr.isatty(), precision=precision)
     stem = f"arch_{net.name}_{device.name}"
     report = design_dict(exploration.best)
     if args.arch_command == "report":

@@ -11,11 +11,9 @@ C has ceil(C_g / fold) units per weight width g, and takes
 
     cycles = H_out * W_out * (L / simd) * fold        (L = K*K*C_in/groups)
 
-Pool, add, relu and global-pool layers take `lanes` channels per cycle,
-lanes a divisor of C: cycles = H_in * W_in * C / lanes. `lutgen accel`
-streams whole pixels (all channels in one beat), so its designs fix
-lanes = C (`whole_pixels`); the arch report and exploration may fold these
-layers too, which matters where C is large (ResNet-152's 2048-channel adds).
+Pool, add, relu and global-pool layers take a whole pixel (all C channels)
+per cycle: cycles = H_in * W_in, one lane per channel. Streams between
+layers carry whole pixels.
 
 A sliding-window layer (conv or pool with a window) reads its windows from a
 line buffer that walks the zero-padded image one position per cycle; the
@@ -31,7 +29,7 @@ from math import ceil
 
 from .network import Layer, Network, dot_length
 
-MAX_SIMD = 64  # dot-product lanes: deeper combinational adder trees would not close timing at 200 MHz unpipelined
+MAX_SIMD = 64  # dot-product lanes per unit
 
 
 @dataclass(frozen=True, order=True)
@@ -39,10 +37,11 @@ class Folding:
     simd: int = 1  # conv / fc: dot-product lanes
     fold: int = 1  # conv / fc: output channels per dot unit, in turn
     lanes: int = 1  # other layers: channels per cycle
+    hold: bool = False  # conv / fc behind a line buffer: copy each window, so the buffer walks on during the work
 
     def describe(self, layer: Layer) -> str:
         if layer.is_compute:
-            return f"simd {self.simd}, fold {self.fold}"
+            return f"simd {self.simd}, fold {self.fold}" + (", hold" if self.hold else "")
         return f"lanes {self.lanes}"
 
 
@@ -57,17 +56,22 @@ def units_per_group(layer: Layer, fold: int) -> dict[int, int]:
     return {bits: ceil(count / fold) for bits, count in layer.weight_groups().items()}
 
 
-def foldings(net: Network, layer: Layer, whole_pixels: bool = False) -> list[Folding]:
-    """Every folding the layer allows: divisors, so cycle counts are exact.
-
-    With whole_pixels, layers without weights take all channels at once: what `lutgen accel` emits.
-    """
+def foldings(net: Network, layer: Layer) -> list[Folding]:
+    """Every folding the layer allows: divisors, so cycle counts are exact; other layers take whole pixels."""
     if layer.is_compute:
         length = dot_length(layer, net.in_shape(layer))
         simds = [s for s in divisors(length) if s <= MAX_SIMD]
-        return [Folding(simd=s, fold=f) for s in simds for f in divisors(layer.out_channels)]
+        out = []
+        for s in simds:
+            for f in divisors(layer.out_channels):
+                plain = Folding(simd=s, fold=f)
+                out.append(plain)
+                held = Folding(simd=s, fold=f, hold=True)
+                if uses_window(net, layer) and cycles(net, layer, held) < cycles(net, layer, plain):
+                    out.append(held)  # worth its registers only where it saves cycles
+        return out
     channels = net.in_shape(layer).c
-    return [Folding(lanes=channels)] if whole_pixels else [Folding(lanes=p) for p in divisors(channels)]
+    return [Folding(lanes=channels)]
 
 
 def uses_window(net: Network, layer: Layer) -> bool:
@@ -98,9 +102,15 @@ def window_gaps(h: int, w: int, k: int, stride: int, pad: int) -> list[tuple[int
     return [g for g in (in_row, next_row, (last_frame, 1)) if g[1]]
 
 
-def window_walk_cycles(h: int, w: int, k: int, stride: int, pad: int, work: int) -> int:
-    """Cycles per frame of a unit spending `work` cycles per window behind a line buffer."""
-    return sum(max(work, gap) * count for gap, count in window_gaps(h, w, k, stride, pad))
+def window_walk_cycles(h: int, w: int, k: int, stride: int, pad: int, work: int, hold: bool = True) -> int:
+    """Cycles per frame of a unit spending `work` cycles per window behind a line buffer.
+
+    With `hold` the unit copies the window and the buffer walks the gap meanwhile:
+    max(work, gap) a window. Without, the buffer waits for the work's last cycle
+    and then walks: work + gap - 1.
+    """
+    per_window = (lambda gap: max(work, gap)) if hold else (lambda gap: work + gap - 1)
+    return sum(per_window(gap) * count for gap, count in window_gaps(h, w, k, stride, pad))
 
 
 def cycles(net: Network, layer: Layer, folding: Folding) -> int:
@@ -111,7 +121,7 @@ def cycles(net: Network, layer: Layer, folding: Folding) -> int:
         work = (length // folding.simd) * folding.fold
         if uses_window(net, layer):
             k, stride, pad = window_geometry(net, layer)
-            return window_walk_cycles(s.h, s.w, k, stride, pad, work)
+            return window_walk_cycles(s.h, s.w, k, stride, pad, work, folding.hold)
         return out.h * out.w * work
     if uses_window(net, layer):
         return window_walk_cycles(s.h, s.w, layer.kernel, layer.stride, layer.padding, s.c // folding.lanes)

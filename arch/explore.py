@@ -25,9 +25,15 @@ from dataclasses import dataclass, field, replace
 from .dataflow import foldings
 from .device import Device, Limits, budget
 from .network import MAX_BITS, MIN_BITS, ArchError, Layer, Network, total_macs
+from .hw.plan import load_sequencer_res
 from .resources import LayerCost, layer_cost
 
-DEFAULT_CLOCK_MHZ = 200.0
+# The default target clock per family: what the units' pipelining meets on each (see README, Timing).
+DEFAULT_CLOCK_MHZ = {"xcup": 300.0, "xc7": 200.0}
+
+
+def default_clock(device: Device) -> float:
+    return DEFAULT_CLOCK_MHZ[device.family]
 
 
 @dataclass
@@ -48,8 +54,22 @@ class Design:
         return max(c.cycles for c in self.costs)
 
     @property
+    def fmax_mhz(self) -> float:
+        """The estimated clock of the slowest register-to-register path (lutgen.timing)."""
+        path = max((c.path_ns for c in self.costs), default=0.0)
+        return 1000.0 / path if path else float("inf")
+
+    @property
+    def clock_met_mhz(self) -> float:
+        """The clock the design runs at: the target, or the estimate where that is slower."""
+        return min(self.clock_mhz, self.fmax_mhz)
+
+    def slowest(self) -> LayerCost:
+        return max(self.costs, key=lambda c: c.path_ns)
+
+    @property
     def compute_fps(self) -> float:
-        return self.clock_mhz * 1e6 / self.ii
+        return self.clock_met_mhz * 1e6 / self.ii
 
     @property
     def bandwidth_fps(self) -> float | None:
@@ -92,6 +112,10 @@ def assemble(net: Network, device: Device, costs: list[LayerCost], limits: Limit
         usage["BRAM36"] += c.bram36
         usage["URAM"] += c.uram
         usage["CARRY"] += c.carry
+    loader = load_sequencer_res(sum(c.weight_memory.uram_memories for c in costs))
+    usage["LUT"] += loader.lut
+    usage["FF"] += loader.ff
+    usage["CARRY"] += loader.carry
     design = Design(net, device, limits, clock_mhz, bandwidth, costs, usage)
     limit = design.budget
     spillable = sorted(
@@ -221,15 +245,17 @@ def layer_variants(net: Network, precision: PrecisionSearch | None) -> list[list
     return out
 
 
-def layer_costs(net: Network, device: Device, precision: PrecisionSearch | None = None,
-                show_progress: bool = False, whole_pixels: bool = False) -> list[list[LayerCost]]:
+def layer_costs(net: Network, device: Device, clock_mhz: float, precision: PrecisionSearch | None = None,
+                show_progress: bool = False, weight_memory: str = "auto") -> list[list[LayerCost]]:
     """Every option of every layer: its foldings, times its width choices when precision is searched."""
     per_layer = []
     variants = layer_variants(net, precision)
     for layer, options in progress(list(zip(net.layers, variants)), f"costing {net.name} on {device.name}", show_progress):
         costs = []
         for variant, loss in options:
-            costs += [replace(layer_cost(net, variant, f, device), loss=loss) for f in foldings(net, variant, whole_pixels)]
+            within = net if variant == layer else net.with_layers([variant if x.name == layer.name else x for x in net.layers])
+            costs += [replace(layer_cost(within, variant, f, device, clock_mhz, weight_memory), loss=loss)
+                      for f in foldings(within, variant)]
         per_layer.append(costs)
     return per_layer
 
@@ -294,12 +320,14 @@ def _choose(layers: list[list[tuple[float, LayerOptions]]], ii: int, weights, ma
     return chosen[::-1]
 
 
-def explore(net: Network, device: Device, limits: Limits = Limits(), clock_mhz: float = DEFAULT_CLOCK_MHZ,
+def explore(net: Network, device: Device, limits: Limits = Limits(), clock_mhz: float | None = None,
             bandwidth: float | None = None, show_progress: bool = False,
-            precision: PrecisionSearch | None = None, whole_pixels: bool = False) -> Exploration:
-    """The fastest design that fits, and the Pareto front; whole_pixels as for `lutgen accel` (see dataflow)."""
+            precision: PrecisionSearch | None = None, weight_memory: str = "auto") -> Exploration:
+    """The fastest design that fits, and the Pareto front; clock_mhz is the target (default: the family's),
+    weight_memory where the weights go ("auto": the cheapest for the device; arch.hw.memory)."""
     bandwidth = device.ddr_gbytes_s if bandwidth is None else bandwidth
-    costs = layer_costs(net, device, precision, show_progress, whole_pixels)
+    clock_mhz = default_clock(device) if clock_mhz is None else clock_mhz
+    costs = layer_costs(net, device, clock_mhz, precision, show_progress, weight_memory)
     weights = share_weights(device, limits)
     layers = [_variant_options(layer, weights) for layer in costs]
     max_loss = precision.max_loss if precision is not None else 0.0

@@ -6,6 +6,7 @@ import json
 
 from .dataflow import output_bits
 from .explore import Design, Exploration, pareto
+from .hw.plan import model_of
 from .network import macs, weight_bits, weight_count
 
 FLOAT_BITS = 32
@@ -42,6 +43,8 @@ def design_dict(design: Design) -> dict:
             "bram36": cost.bram36,
             "uram": cost.uram,
             "weight_memory": cost.weight_memory.kind if layer.name not in design.spilled else "off-chip",
+            "path_ns": round(cost.path_ns, 3),
+            "stages": cost.stages,
             "lut_parts": cost.parts,
         })
     limit = design.budget
@@ -52,7 +55,11 @@ def design_dict(design: Design) -> dict:
         "network": net.name,
         "device": device.name,
         "family": device.family,
-        "clock_mhz": design.clock_mhz,
+        "clock_mhz": design.clock_met_mhz,
+        "clock_target_mhz": design.clock_mhz,
+        "fmax_estimate_mhz": design.fmax_mhz,
+        "slowest_path": {"layer": design.slowest().layer, "ns": round(max(c.path_ns for c in design.costs), 3)},
+        "timing_model": model_of(device.family).source,
         "offchip_bandwidth_gbytes_s": design.bandwidth_gbytes_s,
         "ii_cycles": design.ii,
         "bottleneck": design.bottleneck().layer,
@@ -80,11 +87,21 @@ def parameter_count(net) -> int:
     return sum(weight_count(net, layer) for layer in net.layers)
 
 
+def _stages(stages: dict) -> str:
+    """Pipeline stages: dot units + requantizers, or a lane's."""
+    if "dot" in stages:
+        return f"{stages['dot']}+{stages['requant']}"
+    return str(stages.get("lane", ""))
+
+
 def text_report(report: dict) -> str:
-    head = f"{'layer':<20} {'type':<7} {'in':>11} {'out':>11} {'widths':>14} {'folding':>18} {'cycles':>10} " \
+    head = f"{'layer':<20} {'type':<7} {'in':>11} {'out':>11} {'widths':>14} {'folding':>18} {'stages':>6} {'cycles':>10} " \
            f"{'LUT':>8} {'FF':>7} {'BRAM':>5} {'URAM':>5} {'weights':>8}"
+    met = report["clock_mhz"]
     lines = [
-        f"{report['network']} on {report['device']} ({report['family']}), clock {report['clock_mhz']:g} MHz, "
+        f"{report['network']} on {report['device']} ({report['family']}): clock {met:.1f} MHz "
+        f"(target {report['clock_target_mhz']:g}, estimated Fmax {report['fmax_estimate_mhz']:.1f}, slowest path "
+        f"{report['slowest_path']['ns']:.2f} ns in {report['slowest_path']['layer']}), "
         f"off-chip bandwidth {report['offchip_bandwidth_gbytes_s']:g} GB/s",
         head,
         "-" * len(head),
@@ -92,7 +109,7 @@ def text_report(report: dict) -> str:
     for row in report["layers"]:
         lines.append(
             f"{row['name']:<20} {row['type']:<7} {row['in_shape']:>11} {row['out_shape']:>11} {row['widths']:>14} "
-            f"{row['folding']:>18} {row['cycles']:>10} {row['lut']:>8} {row['ff']:>7} {row['bram36']:>5} "
+            f"{row['folding']:>18} {_stages(row['stages']):>6} {row['cycles']:>10} {row['lut']:>8} {row['ff']:>7} {row['bram36']:>5g} "
             f"{row['uram']:>5} {row['weight_memory']:>8}"
         )
     u, b, util = report["usage"], report["budget"], report["utilisation"]
@@ -104,7 +121,7 @@ def text_report(report: dict) -> str:
     )
     lines.append(f"TOps/s   {report['tops']:.3f}  (2 ops per MAC, {report['macs_per_frame'] / 1e9:.3f} GMAC per frame)")
     lines.append("usage    " + ", ".join(
-        f"{r} {u[r]:,} of {b[r]:,} allowed ({100 * util[r]:.1f} % of device)" for r in ("LUT", "FF", "BRAM36", "URAM")
+        f"{r} {u[r]:,g} of {b[r]:,} allowed ({100 * util[r]:.1f} % of device)" for r in ("LUT", "FF", "BRAM36", "URAM")
     ))
     lines.append(
         f"params   {report['parameters']:,} weights, {report['parameter_bits'] / 8e6:.2f} MB; "
@@ -116,8 +133,9 @@ def text_report(report: dict) -> str:
         lines.append(f"off-chip weights: {len(report['weights_offchip'])} layers ({', '.join(report['weights_offchip'][:5])}"
                      + (", ..." if len(report["weights_offchip"]) > 5 else "") + ")")
     lines.append("fits" if report["fits"] else "DOES NOT FIT: " + ", ".join(f"{r} over by {n}" for r, n in report["over"].items()))
-    lines.append("resources: dot units are lutgen's own netlists, counted (combinational adder trees, no pipeline "
-                 "registers); requantization, pooling, control and memories follow arch/resources.py")
+    lines.append("resources: counted from the hardware plan that lutgen accel emits: dot units, requantizers, lanes, "
+                 "ROMs and muxes cell by cell, FIFOs, line buffers, registers and control by formulas checked against Yosys; "
+                 "clock: lutgen's timing estimate (lutgen/timing.py), every unit pipelined to the target")
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ options quickly. Tests pin it to the built netlist.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from functools import lru_cache
 
 from .cells import CONSTANTS, Carry, Ff, Lut, Netlist, check
@@ -282,6 +283,20 @@ SUM_METHODS = {"heap": heap_sum, "products": products_sum, "tree": tree_sum}
 
 def best_sum(spec: DotSpec) -> Netlist:
     """The combinational sum of products: the forced method's, or the one with fewer LUTs (then carries)."""
+    plain = replace(spec, acc_bits=None, pipeline=0)
+    netlist = _best_plain_sum(plain)
+    return netlist if plain == spec else replace(netlist, name=module_name(spec))
+
+
+@lru_cache(maxsize=256)
+def _staged_sum(plain: DotSpec, stages: int) -> Netlist:
+    """The sum pipelined once per stage count: accumulators of every width share it."""
+    return pipeline(_best_plain_sum(plain), stages)
+
+
+@lru_cache(maxsize=256)
+def _best_plain_sum(spec: DotSpec) -> Netlist:
+    """Built once per sum: the accumulating and pipelined units share it (netlists are immutable)."""
     methods = [spec.method] if spec.method else list(SUM_METHODS)
     built = _in_turn(spec, methods, lambda m: _checked(SUM_METHODS[m](spec)), lambda n: len(n.luts), spec.sum_bits, False)
     return min(built, key=lambda n: (len(n.luts), len(n.carries)))  # first of equals: heap
@@ -290,10 +305,11 @@ def best_sum(spec: DotSpec) -> Netlist:
 def build_dot(spec: DotSpec) -> Netlist:
     combinational = best_sum(spec)
     mul = spec.mul
+    plain = replace(spec, acc_bits=None, pipeline=0)
     if spec.acc_bits is None:
-        return pipeline(combinational, spec.pipeline)
+        return replace(_staged_sum(plain, spec.pipeline), name=combinational.name)
     separate = accumulate(combinational, "p", mul.signed_out, spec.acc_bits, spec.pipeline, mul.family,
-                          module_name(spec), combinational.meta)
+                          module_name(spec), combinational.meta, staged=_staged_sum(plain, spec.pipeline))
     if spec.pipeline or not fused_macs(spec):
         return separate  # the accumulator's loop cannot cross pipeline registers
     fused = _in_turn(spec, fused_macs(spec), lambda t: _checked(heap_mac(spec, t)), lambda n: len(n.luts),

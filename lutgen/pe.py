@@ -52,13 +52,14 @@ def add_accumulator(builder: NetlistBuilder, value: tuple[str, ...], signed: boo
 
 
 def accumulate(product: Netlist, port: str, signed: bool, acc_bits: int, stages: int, family: str,
-               name: str, meta: tuple) -> Netlist:
+               name: str, meta: tuple, staged: Netlist | None = None) -> Netlist:
     """`product` (combinational, output `port`) pipelined by `stages` and summed into an accumulator.
 
     The control inputs travel beside the pipeline through as many registers,
     so the result is the unpipelined PE with every input `stages` cycles late.
+    `staged` is pipeline(product, stages) when the caller has it already.
     """
-    staged = pipeline(product, stages)
+    staged = pipeline(product, stages) if staged is None else staged
     control, delay_ffs = {}, []
     for net in CONTROL_INPUTS:
         control[net], ffs = delay_line(net, stages, "ctl_")

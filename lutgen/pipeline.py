@@ -52,6 +52,33 @@ def _units(netlist: Netlist) -> tuple[dict[str, str], dict[str, list]]:
     return unit_of, members
 
 
+def _unit_order(netlist: Netlist, unit_of: dict[str, str], members: dict[str, list], drivers) -> list[str]:
+    """Units so that each comes after every unit that drives it.
+
+    The cells' own order is not enough: a chain's unit is reached at its
+    first LUT, while another of its LUTs may read logic found later.
+    """
+    order, done, entered = [], set(), set()
+    for cell in comb_order(netlist):
+        stack = [unit_of[cell.name]]
+        while stack:
+            unit = stack[-1]
+            if unit in done:
+                stack.pop()
+                continue
+            waiting = [] if unit in entered else [
+                u for u in (unit_of.get(drivers[n][0]) for c in members[unit] for n in cell_input_nets(c) if n in drivers)
+                if u is not None and u != unit and u not in done and u not in entered]
+            entered.add(unit)  # a unit waits once: drivers that lead back to it do not wait for it again
+            if waiting:
+                stack.extend(waiting)
+                continue
+            done.add(unit)
+            order.append(unit)
+            stack.pop()
+    return order
+
+
 ANCHORS = ("start", "middle")
 
 
@@ -64,10 +91,7 @@ def assign_stages(netlist: Netlist, stages: int, anchor: str = "start") -> dict[
     total = max([1] + [delay(arrival.get(n, (0, 0))) for n in ends])
     period = total / (stages + 1)
     unit_stage: dict[str, int] = {}
-    for cell in comb_order(netlist):
-        unit = unit_of[cell.name]
-        if unit in unit_stage:
-            continue
+    for unit in _unit_order(netlist, unit_of, members, drivers):
         inputs = {n for c in members[unit] for n in cell_input_nets(c)}
         outside = [n for n in inputs if n in drivers and unit_of.get(drivers[n][0]) != unit]
         start = max([0] + [delay(arrival[n]) for n in outside if n in arrival])

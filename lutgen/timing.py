@@ -595,3 +595,15 @@ def format_path(path: Path) -> str:
     lines.append(f"{path.delay_ns:7.3f} ns  total, with {path.end_extra_ns:.3f} ns after {path.end} "
                  f"({fmax_mhz(path):.0f} MHz)")
     return "\n".join(lines)
+
+
+def worst_delay(graph: TimingGraph, starts: dict[str, float] | None = None) -> float:
+    """The largest arrival plus end extra over every end, from `starts` (default: the graph's); -inf if none reached.
+
+    For sweeping launch times: paths from a netlist's inputs and from its FFs
+    can be weighed apart, then combined for any input arrival.
+    """
+    if starts is not None:
+        graph = TimingGraph(graph.arcs, starts, graph.ends, graph.kinds)
+    arrival, _ = arrival_times(graph)
+    return max((arrival[net] + extra for net, extra in graph.ends.items() if net in arrival), default=-math.inf)

@@ -4,6 +4,9 @@ Environment: VECTORS, a JSON file {"inputs": [pixel, ...], "outputs": [pixel, ..
 "frames": n} with every frame's packed input pixels and expected output pixels, back to
 back; RESULT, where to write the measured cycles per frame; SEED; STEADY_FRAMES.
 
+When LOAD names a file of 64-bit beats (hex, one a line), they go into the weight-load
+port first, and the input must not be taken before the last one.
+
 Round 1 streams all frames with random input gaps and random output backpressure
 (run_stream from tb_fifo: every output beat checked in order, no loss, no duplicate,
 nothing withdrawn while stalled). Round 2, after a reset, streams STEADY_FRAMES frames
@@ -47,6 +50,25 @@ async def steady(dut, sent, expected, frames):
     return ends
 
 
+async def load_weights(dut, path):
+    """The weight-load stream, one beat a cycle while ld_ready; s_ready must stay low meanwhile."""
+    beats = [int(line, 16) for line in open(path).read().split()]
+    dut.ld_valid.value = 0
+    sent = 0
+    while sent < len(beats):
+        await FallingEdge(dut.clk)
+        dut.ld_valid.value = 1
+        dut.ld_data.value = beats[sent]
+        await ReadOnly()
+        assert int(dut.s_ready.value) == 0, "the input was ready before the weights were loaded"
+        if int(dut.ld_ready.value):
+            sent += 1
+    await FallingEdge(dut.clk)
+    dut.ld_valid.value = 0
+    await ReadOnly()
+    assert int(dut.ld_ready.value) == 0, "ld_ready after the last beat"
+
+
 @cocotb.test()
 async def accelerator_matches_the_golden_model(dut):
     vectors = json.loads(open(os.environ["VECTORS"]).read())
@@ -56,6 +78,9 @@ async def accelerator_matches_the_golden_model(dut):
     dut.s_valid.value = 0
     dut.m_ready.value = 0
     await reset(dut)
+    if os.environ.get("LOAD"):
+        await load_weights(dut, os.environ["LOAD"])
+        await FallingEdge(dut.clk)
     # a classifier gives one beat per frame, so a short run may never see its output stalled
     require_stalls = os.environ.get("REQUIRE_STALLS", "1") == "1"
     await run_stream(dut, "", sent, expected, seed, first_cycles=200, max_cycles=5_000_000,

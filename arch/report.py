@@ -131,7 +131,8 @@ def text_report(report: dict) -> str:
         lines.append(f"loss     {report['accuracy_loss_proxy']:g} (sum of the chosen widths' sensitivity proxies)")
     if report["weights_offchip"]:
         lines.append(f"off-chip weights: {len(report['weights_offchip'])} layers ({', '.join(report['weights_offchip'][:5])}"
-                     + (", ..." if len(report["weights_offchip"]) > 5 else "") + ")")
+                     + (", ..." if len(report["weights_offchip"]) > 5 else "") + "); lutgen accel emits on-chip weights "
+                     "only, so this design is a model: its off-chip weight port is not built")
     lines.append("fits" if report["fits"] else "DOES NOT FIT: " + ", ".join(f"{r} over by {n}" for r, n in report["over"].items()))
     lines.append("resources: counted from the hardware plan that lutgen accel emits: dot units, requantizers, lanes, "
                  "ROMs and muxes cell by cell, FIFOs, line buffers, registers and control by formulas checked against Yosys; "

@@ -20,11 +20,13 @@ ResNet-18 and 1.13 TOps/s on ResNet-152; its device and clock are its own.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 from lutgen.arch.device import get_device
 from lutgen.arch.explore import explore
+from lutgen.arch.network import ArchError
 from lutgen.arch.precision import load_precision, reference_config_path
 from lutgen.arch.report import design_dict, plot_front
 from lutgen.arch.zoo import resnet18, resnet152
@@ -50,7 +52,12 @@ def main() -> int:
         for name in ("xczu9eg", "xcvu9p"):
             device = get_device(name)
             t0 = time.perf_counter()
-            exploration = explore(net, device, clock_mhz=args.clock, bandwidth=args.bandwidth, show_progress=True)
+            try:
+                exploration = explore(net, device, clock_mhz=args.clock, bandwidth=args.bandwidth,
+                                      show_progress=sys.stderr.isatty())
+            except ArchError as error:  # an honest answer too: say what does not fit, and go on
+                print(f"{net.name:<10} {name:<8} does not fit: {str(error).split(': ', 1)[-1][:160]}")
+                continue
             seconds = time.perf_counter() - t0
             r = design_dict(exploration.best)
             u = r["utilisation"]
@@ -58,7 +65,8 @@ def main() -> int:
                   f"{100 * u['LUT']:>6.1f} {100 * u['FF']:>5.1f} {100 * u['BRAM36']:>6.1f} {100 * u['URAM']:>6.1f} "
                   f"{r['memory_reduction']:>6.2f} {len(r['weights_offchip']):>8} {seconds:>9.1f}   {PAPER[net.name]}")
             plot_front(exploration, OUT / f"resnet_{net.name}_{name}_pareto.png")
-    print(f"(off-chip = layers whose weights stream from DRAM; Pareto plots in {OUT})")
+    print(f"(off-chip = layers whose weights the model streams from DRAM, which lutgen accel does not build; "
+          f"Pareto plots in {OUT})")
     return 0
 
 

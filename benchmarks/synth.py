@@ -7,8 +7,8 @@ slowest register-to-register path in the SYNTHESIZED netlist against the clock t
 report promises. Goals: LUT and FF within +-10 %, BRAM and URAM exact, DSP 0, every
 path within the reported clock.
 
-Networks: the test suite's small network (3x16x16, three 3x3 convs of 8/4/mixed
-2-3-4-bit weights, a residual add, max pool, global pool, fc), and a CIFAR-size
+Networks: the test suite's small network (arch/configs/small.json: 3x16x16, three
+3x3 convs of 8/4/mixed 2-3-4-bit weights, a residual add, max pool, global pool, fc), and a CIFAR-size
 ResNet-8 (arch/configs/resnet8_cifar.json), both on xczu7ev. The ResNet-8 is held
 to a share of the LUTs (--lut-limit, default 0.15) so that Yosys finishes in minutes.
 
@@ -35,27 +35,13 @@ from lutgen.arch.accel import build_accel
 from lutgen.arch.cli import load_network
 from lutgen.arch.device import Limits, get_device
 from lutgen.arch.golden import random_params
-from lutgen.arch.network import Layer, Shape, build_network
 from lutgen.arch.synth import synthesize
 from lutgen.timing import delay_model, format_path, worst_path, yosys_graph
 
-from common import OUT, write_csv
+from common import write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVICE = "xczu7ev"
-
-
-def small_net():
-    return build_network("small", Shape(3, 16, 16), [
-        Layer("c1", "conv", ("input",), out_channels=8, kernel=3, padding=1, w_bits=8, a_bits=8),
-        Layer("c2", "conv", ("c1",), out_channels=8, kernel=3, padding=1, w_bits=4, a_bits=4),
-        Layer("c3", "conv", ("c2",), out_channels=8, kernel=3, padding=1, a_bits=3,
-              channel_w_bits=(2, 2, 3, 3, 4, 4, 2, 3), relu=False),
-        Layer("add", "add", ("c3", "c1"), a_bits=3),
-        Layer("pool", "maxpool", ("add",), kernel=2, stride=2, a_bits=4),
-        Layer("g", "gpool", ("pool",), a_bits=4),
-        Layer("fc", "fc", ("g",), out_channels=10, w_bits=8, a_bits=8, relu=False),
-    ])
 
 
 def measure(name: str, net, limits: Limits, folder: Path) -> dict:
@@ -88,7 +74,7 @@ def main() -> int:
     ap.add_argument("--only", choices=["small", "resnet8"], default=None)
     ap.add_argument("--lut-limit", type=float, default=0.15, help="ResNet-8's share of the device's LUTs")
     args = ap.parse_args()
-    nets = {"small": (small_net(), Limits()),
+    nets = {"small": (load_network(str(ROOT / "arch" / "configs" / "small.json")), Limits()),
             "resnet8": (load_network(str(ROOT / "arch" / "configs" / "resnet8_cifar.json")), Limits(lut=args.lut_limit))}
     print(f"lutgen accel vs Yosys synth_xilinx -family xcup on {DEVICE}, {time.strftime('%Y-%m-%d')}")
     rows, ok = [], True

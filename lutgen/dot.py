@@ -289,8 +289,9 @@ def best_sum(spec: DotSpec) -> Netlist:
 
 
 @lru_cache(maxsize=256)
-def _staged_sum(plain: DotSpec, stages: int) -> Netlist:
-    """The sum pipelined once per stage count: accumulators of every width share it."""
+def staged_sum(plain: DotSpec, stages: int) -> Netlist:
+    """The sum (a spec without accumulator or pipeline) pipelined once per stage count: every
+    accumulator width shares it, and so do the architecture layer's costs and timing."""
     return pipeline(_best_plain_sum(plain), stages)
 
 
@@ -307,9 +308,9 @@ def build_dot(spec: DotSpec) -> Netlist:
     mul = spec.mul
     plain = replace(spec, acc_bits=None, pipeline=0)
     if spec.acc_bits is None:
-        return replace(_staged_sum(plain, spec.pipeline), name=combinational.name)
+        return replace(staged_sum(plain, spec.pipeline), name=combinational.name)
     separate = accumulate(combinational, "p", mul.signed_out, spec.acc_bits, spec.pipeline, mul.family,
-                          module_name(spec), combinational.meta, staged=_staged_sum(plain, spec.pipeline))
+                          module_name(spec), combinational.meta, staged=staged_sum(plain, spec.pipeline))
     if spec.pipeline or not fused_macs(spec):
         return separate  # the accumulator's loop cannot cross pipeline registers
     fused = _in_turn(spec, fused_macs(spec), lambda t: _checked(heap_mac(spec, t)), lambda n: len(n.luts),
@@ -377,9 +378,21 @@ def tree_counts(mul: MulSpec, lanes: int) -> Counter:
 
 @lru_cache(maxsize=None)
 def accumulator_counts(family: str, value_shape: tuple, signed: bool, acc_bits: int) -> Counter:
+    return netlist_counts(accumulator_netlist(family, value_shape, signed, acc_bits))
+
+
+@lru_cache(maxsize=None)
+def accumulator_netlist(family: str, value_shape: tuple, signed: bool, acc_bits: int) -> Netlist:
+    """pe.add_accumulator alone, on a stand-in value `v` of the sum's shape (its constant bits kept)."""
     builder = NetlistBuilder(FAMILIES[family], prefix="acc_")
-    _, ffs = add_accumulator(builder, _stand_in(value_shape, "v"), signed, acc_bits)
-    return _builder_counts(builder, len(ffs))
+    q, ffs = add_accumulator(builder, _stand_in(value_shape, "v"), signed, acc_bits)
+    return builder.netlist("accumulator", inputs=[("v", len(value_shape))], outputs=[("acc", q)], ffs=ffs,
+                           clock="clk", scalar_inputs=CONTROL_INPUTS)
+
+
+def output_shape(netlist: Netlist, port: str = "p") -> tuple[str | None, ...]:
+    """Which bits of an output are constants (and which), not the names."""
+    return _shape(dict(netlist.outputs)[port])
 
 
 @lru_cache(maxsize=None)

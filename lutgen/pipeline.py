@@ -82,11 +82,14 @@ def _unit_order(netlist: Netlist, unit_of: dict[str, str], members: dict[str, li
 ANCHORS = ("start", "middle")
 
 
-def assign_stages(netlist: Netlist, stages: int, anchor: str = "start") -> dict[str, int]:
+def _analysis(netlist: Netlist) -> tuple:
+    """What both anchors read: arrival times, drivers, and the units."""
+    return (arrival_times(netlist), netlist.drivers(), *_units(netlist))
+
+
+def assign_stages(netlist: Netlist, stages: int, anchor: str = "start", analysis: tuple | None = None) -> dict[str, int]:
     """Cell name -> pipeline stage, 0..stages, placing each unit by its start time or its midpoint."""
-    arrival = arrival_times(netlist)
-    drivers = netlist.drivers()
-    unit_of, members = _units(netlist)
+    arrival, drivers, unit_of, members = analysis or _analysis(netlist)
     ends = [net for _, nets in netlist.outputs for net in nets]
     total = max([1] + [delay(arrival.get(n, (0, 0))) for n in ends])
     period = total / (stages + 1)
@@ -114,7 +117,8 @@ def pipeline(netlist: Netlist, stages: int) -> Netlist:
         return netlist
     if netlist.ffs:
         raise ValueError("pipeline() takes a combinational netlist")
-    built = [_cut(netlist, stages, assign_stages(netlist, stages, anchor)) for anchor in ANCHORS]
+    analysis = _analysis(netlist)
+    built = [_cut(netlist, stages, assign_stages(netlist, stages, anchor, analysis)) for anchor in ANCHORS]
     return min(built, key=lambda n: (critical_depth(n), len(n.ffs)))  # the first of equals: deterministic
 
 

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import operator
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -60,7 +61,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .cells import GND, VCC, Carry, Lut, Netlist, check
+from .cells import GND, VCC, Lut, Netlist, check
 from .constructions.builder import ONE, ZERO, NetlistBuilder, Term, complement, fn_term, net_term, unique_nets
 from .depth import arrival_times, critical_depth
 from .dot import netlist_counts
@@ -527,35 +528,13 @@ def _carry_only(ctx: _Context, bits: list[int], bottom: bool) -> tuple[list[_Pos
 
 def _carry_cells(ctx: _Context, positions: list[_Position], carry_in: str) -> tuple[dict[int, str], dict[int, str]]:
     """The chain's carry cells; returns (weight -> O net, weight -> CO net) for the positions that read them."""
-    b = ctx.b
-    width = b.family.carry_width
-    outs, cos, cells = {}, {}, []
-    for start in range(0, len(positions), width):
-        seg = positions[start:start + width]
-        name = b.fresh("carry")
-        pad = width - len(seg)
-        last = start + width >= len(positions)
-        o = [f"{name}_o{k}" if p.out is not None else None for k, p in enumerate(seg)] + [None] * pad
-        co = [f"{name}_co{k}" if p.co is not None else None for k, p in enumerate(seg)] + [None] * pad
-        if not last:
-            co[width - 1] = f"{name}_co{width - 1}"
-        for k, p in enumerate(seg):
-            if p.out is not None:
-                outs[p.out] = o[k]
-            if p.co is not None:
-                cos[p.co] = co[k]
-        s = tuple(p.s for p in seg) + (GND,) * pad
-        di = tuple(p.di for p in seg) + (GND,) * pad
-        if cells:
-            ci, cyinit = b.carries[-1].co[width - 1], GND
-        elif b.family.carry_cell == "CARRY4":
-            ci, cyinit = GND, carry_in
-        else:
-            ci, cyinit = carry_in, GND
-        b.carries.append(Carry(name, b.family.carry_cell, ci, cyinit, di, s, tuple(o), tuple(co)))
-        cells.append(name)
-    if cells:
-        b.chains.append(tuple(cells))
+    if not positions:
+        return {}, {}
+    o_nets, co_nets = ctx.b.chain_cells([p.s for p in positions], [p.di for p in positions], carry_in,
+                                        read_o=[p.out is not None for p in positions],
+                                        read_co={i for i, p in enumerate(positions) if p.co is not None})
+    outs = {p.out: o_nets[i] for i, p in enumerate(positions) if p.out is not None}
+    cos = {p.co: co_nets[i] for i, p in enumerate(positions) if p.co is not None}
     return outs, cos
 
 
@@ -762,9 +741,12 @@ def _cost(netlist: Netlist) -> tuple:
     return len(netlist.luts), critical_depth(netlist), len(netlist.carries)
 
 
+MAX_VARIANTS = 4  # the first ones tried hold the best nearly always; an accelerator builds hundreds of these
+
+
 @lru_cache(maxsize=None)
 def _build_cached(spec: RequantSpec) -> Netlist:
-    built = list(_candidates(spec))
+    built = list(itertools.islice(_candidates(spec), MAX_VARIANTS))
     fewest = min(len(netlist.luts) for netlist in built)
     best = min((n for n in built if len(n.luts) == fewest), key=_cost)  # first of equals: the first built
     check(best)
@@ -774,8 +756,8 @@ def _build_cached(spec: RequantSpec) -> Netlist:
 def build_requant(spec: RequantSpec, name: str | None = None) -> Netlist:
     """The combinational requantizer: inputs v (and slot when there are several offsets), output q.
 
-    Of every variant of the in-range test, the one with the fewest LUTs (then
-    LUT levels, then carry cells). Passes lutgen.cells.check().
+    Of the first MAX_VARIANTS variants of the in-range test, the one with the
+    fewest LUTs (then LUT levels, then carry cells). Passes lutgen.cells.check().
     """
     netlist = _build_cached(spec)
     if name is not None and name != netlist.name:

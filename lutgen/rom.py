@@ -41,7 +41,7 @@ from collections import Counter
 import numpy as np
 
 from .cells import GND, VCC, Ff, Netlist, check
-from .constructions.builder import NetlistBuilder, Term, fn_term, pair_by_support
+from .constructions.builder import NetlistBuilder, Term, fn_term
 from .target import FAMILIES
 
 MAX_DEPTH = 256
@@ -61,48 +61,42 @@ def check_name(name: str) -> None:
 
 # -- pairing ----------------------------------------------------------------
 def pair_terms(terms: list[Term], limit: int = 5) -> list[tuple[int, int | None]]:
-    """Indices of `terms` paired into LUT6_2s (union of nets <= limit), as pair_by_support does.
+    """Indices of `terms` paired into LUT6_2s (union of nets <= limit); deterministic, sorted by first index.
 
-    The same maximum matching, found quickly in the common cases: a term
-    that fits with no other stays alone, and a group of terms that all fit
-    with each other (a clique, as in a ROM of <= 32 words or a mux level
-    sharing its select bit) is paired in order. Any other group goes to
-    pair_by_support. Deterministic; sorted by first index.
+    Near linear, for ROMs of thousands of columns: terms on the same nets pair
+    with each other in order (they always fit); the ones left over pair
+    first-fit in order, each with the next that fits among a bounded window.
+    Where all fit with each other (a ROM of <= 32 words, a row of selects
+    sharing their select bits) that is a maximum matching.
     """
-    supports = [frozenset(t.nets) for t in terms]
-    n = len(terms)
-    small = [i for i in range(n) if len(supports[i]) <= limit]
-    if len(frozenset().union(*(supports[i] for i in small))) <= limit:  # all fit with each other
-        alone = [(i, None) for i in range(n) if len(supports[i]) > limit]
-        return sorted(alone + [(small[k], small[k + 1] if k + 1 < len(small) else None)
-                               for k in range(0, len(small), 2)])
-    adjacent: dict[int, set[int]] = {i: set() for i in small}
-    for x_pos, x in enumerate(small):
-        for y in small[x_pos + 1:]:
-            if len(supports[x] | supports[y]) <= limit:
-                adjacent[x].add(y)
-                adjacent[y].add(x)
-    pairs: list[tuple[int, int | None]] = [(i, None) for i in range(n) if i not in adjacent or not adjacent[i]]
-    seen: set[int] = set()
-    for start in small:
-        if start in seen or not adjacent[start]:
-            continue
-        component, stack = [], [start]  # connected component of the "fits with" graph
-        seen.add(start)
-        while stack:
-            x = stack.pop()
-            component.append(x)
-            for y in adjacent[x]:
-                if y not in seen:
-                    seen.add(y)
-                    stack.append(y)
-        component.sort()
-        if all(len(adjacent[x]) == len(component) - 1 for x in component):
-            pairs += [(component[k], component[k + 1] if k + 1 < len(component) else None)
-                      for k in range(0, len(component), 2)]
+    groups: dict[frozenset, list[int]] = {}
+    pairs: list[tuple[int, int | None]] = []
+    for i, term in enumerate(terms):
+        support = frozenset(term.nets)
+        if len(support) > limit:
+            pairs.append((i, None))
         else:
-            pairs += pair_by_support({x: terms[x].nets for x in component}, limit)
+            groups.setdefault(support, []).append(i)
+    left = []
+    for members in groups.values():
+        if len(members) % 2:
+            left.append(members.pop())
+        pairs += [(members[k], members[k + 1]) for k in range(0, len(members), 2)]
+    left.sort()
+    taken: set[int] = set()
+    for k, i in enumerate(left):
+        if i in taken:
+            continue
+        taken.add(i)
+        mate = next((j for j in left[k + 1:k + 1 + PAIR_WINDOW]
+                     if j not in taken and len(frozenset(terms[i].nets) | frozenset(terms[j].nets)) <= limit), None)
+        if mate is not None:
+            taken.add(mate)
+        pairs.append((i, mate))
     return sorted(pairs)
+
+
+PAIR_WINDOW = 64  # how far ahead a left-over term looks for a partner
 
 
 def build_paired(builder: NetlistBuilder, terms: list[Term], hint: str) -> list[str]:

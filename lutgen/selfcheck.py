@@ -71,7 +71,7 @@ def check_dot(netlist: Netlist, spec: DotSpec, n_random: int = 4000, seed: int =
     return len(want)
 
 
-def check_mac(netlist: Netlist, spec: DotSpec, streams: int = 64, cycles: int = 48, seed: int = 1) -> int:
+def check_mac(netlist: Netlist, spec: DotSpec, streams: int = 96, cycles: int = 24, seed: int = 1) -> int:
     """Raise SelfCheckError unless the accumulating unit follows its rule, cycle by cycle.
 
     acc <= rst ? 0 : en ? (clr ? 0 : acc) + sum_k w_k * a_k : acc, wrapping at acc_bits, with every

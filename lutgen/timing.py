@@ -434,7 +434,6 @@ def _yosys_muxf(g: _Builder, m: DelayModel, name, pins, drivers):
 
 def _yosys_carry(g: _Builder, m: DelayModel, name, cell, pins, drivers):
     """CARRY4 (CI | CYINIT) or CARRY8 (CI; CI_TOP only in DUAL_CY8); a CI from CO[top] is the cascade."""
-    width = len(pins["S"])
     cascade, routed = None, list(pins.get("CYINIT", []))
     for net in pins["CI"]:
         source = drivers.get(net, _NO_DRIVER)

@@ -10,7 +10,7 @@ import pytest
 
 from lutgen.arch.dataflow import (Folding, cycles, first_output_times, foldings, shortcut_fifo_elements,
                                   window_buffer_elements, window_gaps)
-from lutgen.arch.device import DEVICES, Device, Limits, get_device
+from lutgen.arch.device import DEVICES, Limits, get_device
 from lutgen.arch.explore import assemble, explore
 from lutgen.arch.hw.memory import choose_weight_memory
 from lutgen.arch.hw.plan import plan_layer
@@ -66,9 +66,13 @@ def test_small_net_by_hand():
     # before, 7 row starts 3 steps after, and the first of each frame 23 steps after
     # the last of the frame before
     assert window_gaps(8, 8, 3, 1, 1) == [(1, 56), (3, 7), (23, 1)]
-    assert cycles(net, c1, Folding(simd=9, fold=2)) == 64 * 3 * 2 + 23 - 6  # 6 cycles a window
+    # holding a copy of each window, the buffer walks while the unit works: max(work, gap) a window
+    assert cycles(net, c1, Folding(simd=9, fold=2, hold=True)) == 64 * 3 * 2 + 23 - 6  # 6 cycles a window
     assert cycles(net, c1, Folding(simd=27, fold=1)) == 10 * 10  # the walk, not the work, sets the pace
-    assert cycles(net, c1, Folding(simd=27, fold=8)) == 64 * 8 + 23 - 8  # one unit, 8 channels in turn
+    assert cycles(net, c1, Folding(simd=27, fold=8, hold=True)) == 64 * 8 + 23 - 8  # one unit, 8 channels in turn
+    # without the copy the buffer waits for the work: work + gap - 1 a window
+    assert cycles(net, c1, Folding(simd=9, fold=2)) == 56 * 6 + 7 * 8 + 1 * 28
+    assert cycles(net, c1, Folding(simd=27, fold=8)) == 56 * 8 + 7 * 10 + 1 * 30
     assert foldings(net, p1) == [Folding(lanes=8)]  # a whole pixel a cycle, as `lutgen accel` emits it
     assert cycles(net, p1, Folding(lanes=8)) == 64  # one input pixel a cycle
     # 2 lanes: 4 cycles a 2x2 window; the walk's gaps are 2 within a row (12 times), 10 to
@@ -78,7 +82,8 @@ def test_small_net_by_hand():
     assert cycles(net, c2, Folding(simd=8, fold=4)) == 16 * 4  # 1x1: no line buffer
     assert window_buffer_elements(net, c1) == (2 * 10 + 3) * 3
     assert window_buffer_elements(net, c2) == 0
-    assert len(foldings(net, c1)) == 4 * 4  # simd in 1, 3, 9, 27; fold in 1, 2, 4, 8
+    # simd in 1, 3, 9, 27; fold in 1, 2, 4, 8; with and without a window copy, except where the work is one cycle
+    assert len(foldings(net, c1)) == 4 * 4 * 2 - 1
 
 
 def test_shortcut_fifo_covers_the_skipped_latency():
@@ -175,8 +180,8 @@ def test_layer_cost_counts_lutgens_dot_units():
     net = small_net()
     device = get_device("xczu7ev")
     c1 = net.layer("c1")
-    cost = layer_cost(net, c1, Folding(simd=9, fold=2), device, CLOCK)
-    (group,) = plan_layer(net, c1, Folding(simd=9, fold=2), device, CLOCK).groups
+    cost = layer_cost(net, c1, Folding(simd=9, fold=2, hold=True), device, CLOCK)
+    (group,) = plan_layer(net, c1, Folding(simd=9, fold=2, hold=True), device, CLOCK).groups
     assert group.units == 4 and group.pe.lanes == 9  # 8 channels / fold 2
     assert cost.parts["dot units w4"] == 4 * netlist_counts(build_dot(group.pe))["lut_sites"]
     assert cost.cycles == 401 and cost.weight_bits == 8 * 27 * 4

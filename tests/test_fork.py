@@ -1,12 +1,11 @@
-"""rtl_lib's lutgen_fork (cocotb on Verilator against a Python model) and lutgen_requant.
+"""rtl_lib's lutgen_fork (cocotb on Verilator against a Python model).
 
 The fork's Verilator lint and Icarus checks sit with the other stream blocks' in
 test_stream_blocks.py.
 
 As in test_stream_blocks.py, one test-only top holds a fork for each (WIDTH, N) side by side
 (instance i's ports are prefixed u{i}_), so that one Verilator build covers every
-configuration; the same top also holds the requantizers that tb_fork checks against the
-golden rule. The bench is tests/cocotb_tb/tb_fork.py.
+configuration. The bench is tests/cocotb_tb/tb_fork.py.
 """
 
 import json
@@ -24,12 +23,10 @@ FORK = RTL / "stream" / "lutgen_fork.v"
 
 # (WIDTH, N): every N in (2, 3) with every WIDTH in (1, 8, 13)
 FORK_CONFIGS = [(w, n) for n in (2, 3) for w in (1, 8, 13)]
-# (IN_W, SHIFT, OUT_W, OUT_SIGNED)
-RQ_CONFIGS = [[16, 0, 8, 0], [12, 4, 4, 1], [5, 2, 8, 1], [20, 19, 2, 0], [9, 3, 3, 0]]
 
 
 def _top() -> str:
-    """tb_fork_top: fork i with ports u{i}_*, requantizer i with ports rq{i}_v, rq{i}_q."""
+    """tb_fork_top: fork i with ports u{i}_*."""
     decls = ["    input  wire clk", "    input  wire rst"]
     insts = []
     for i, (w, n) in enumerate(FORK_CONFIGS):
@@ -39,10 +36,6 @@ def _top() -> str:
         ports = ("s_valid", "s_ready", "s_data", "m_valid", "m_ready", "m_data")
         conns = ", ".join([".clk(clk)", ".rst(rst)"] + [f".{p}(u{i}_{p})" for p in ports])
         insts.append(f"    lutgen_fork #(.WIDTH({w}), .N({n})) u{i} ({conns});")
-    for i, (in_w, shift, out_w, signed) in enumerate(RQ_CONFIGS):
-        decls += [f"    input  wire [{in_w - 1}:0] rq{i}_v", f"    output wire [{out_w - 1}:0] rq{i}_q"]
-        insts.append(f"    lutgen_requant #(.IN_W({in_w}), .SHIFT({shift}), .OUT_W({out_w}), .OUT_SIGNED({signed})) "
-                     f"u_rq{i} (.v(rq{i}_v), .q(rq{i}_q));")
     return "`default_nettype none\nmodule tb_fork_top (\n{}\n);\n{}\nendmodule\n`default_nettype wire\n".format(
         ",\n".join(decls), "\n".join(insts))
 
@@ -50,11 +43,11 @@ def _top() -> str:
 def _run(tmp_path, fork: Path, seed: int):
     top = tmp_path / "tb_fork_top.v"
     top.write_text(_top())
-    env = dict(CONFIGS=json.dumps(FORK_CONFIGS), BEATS=2000, SEED=seed, RQ_CONFIGS=json.dumps(RQ_CONFIGS))
-    run_cocotb([fork, RTL / "accel" / "lutgen_requant.v", top], "tb_fork_top", "tb_fork", tmp_path / "build", env)
+    env = dict(CONFIGS=json.dumps(FORK_CONFIGS), BEATS=2000, SEED=seed)
+    run_cocotb([fork, top], "tb_fork_top", "tb_fork", tmp_path / "build", env)
 
 
-def test_fork_random_streams_and_requant(tmp_path):
+def test_fork_random_streams(tmp_path):
     _run(tmp_path, FORK, seed=3)
 
 
@@ -79,6 +72,5 @@ def test_bench_rejects_a_broken_fork(tmp_path, mutant):
         _run(tmp_path, broken, seed=3)
     cases = ET.parse(tmp_path / "build" / "results.xml").iter("testcase")
     failures = {case.get("name"): case.find("failure") for case in cases}
-    assert failures["requant_rounds_half_up_and_saturates"] is None
     fork = failures["fork_delivers_every_beat_once_to_every_output"]
     assert fork is not None and message in fork.get("message"), fork is not None and fork.get("message")

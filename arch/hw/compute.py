@@ -33,7 +33,7 @@ import numpy as np
 from lutgen.cells import Netlist
 from lutgen.dot import module_name as dot_module_name
 from lutgen.dot import netlist_counts
-from lutgen.mux import build_mux, mux_counts, mux_levels
+from lutgen.mux import mux_counts, mux_levels
 from lutgen.requant import RequantSpec, build_requant
 from lutgen.spec import DotSpec, MulSpec
 from lutgen.timing import DelayModel, chain_delay

@@ -29,7 +29,7 @@ from .lane_cells import accumulate_values, add_values, max_values, pass_value, s
 from .res import Res
 from .stream import (clog2, fifo_instance, fifo_path, fifo_res, input_slack, line_buffer_instance,
                      line_buffer_path, line_buffer_res)
-from .units import Block, credit_res, lane_stages, netlist_path, out_fifo_block, out_fifo_depth, staged, token_res
+from .units import Block, lane_stages, netlist_path, out_fifo_block, out_fifo_depth, staged, token_res
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def lanes_module(mod: str, hw: LanesHw, header: str) -> str:
         for k, p in enumerate(prefixes):
             bits = s.c * hw.in_formats[k].bits
             if hw.shortcut_depth and k == hw.early:
-                text.append(fifo_instance(f"u_shortcut", bits, hw.shortcut_depth, p, f"x{p}"))
+                text.append(fifo_instance("u_shortcut", bits, hw.shortcut_depth, p, f"x{p}"))
             else:
                 text.append(f"    wire x{p}_valid, x{p}_ready;\n    wire [{bits - 1}:0] x{p}_data;\n"
                             f"    assign x{p}_valid = {p}_valid;\n    assign {p}_ready = x{p}_ready;\n"

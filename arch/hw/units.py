@@ -9,15 +9,16 @@ enable, and a result always finds room.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from math import ceil
 
 from lutgen.cells import Netlist
-from lutgen.dot import best_sum, build_dot, netlist_counts
+from lutgen.dot import accumulator_counts, accumulator_netlist, build_dot, netlist_counts, output_shape, staged_sum
 from lutgen.pipeline import pipeline
 from lutgen.spec import DotSpec
-from lutgen.timing import DelayModel, chain_delay, netlist_graph, worst_delay
+from lutgen.timing import DelayModel, TimingGraph, arrival_times, chain_delay, netlist_graph, worst_delay
 
 from .res import Res
 from .stream import clog2, fifo_res
@@ -76,20 +77,68 @@ def _dot(spec: DotSpec) -> Netlist:
     return build_dot(spec)
 
 
+def _plain(spec: DotSpec) -> DotSpec:
+    return replace(spec, acc_bits=None, pipeline=0)
+
+
+def _accumulator_key(spec: DotSpec) -> tuple:
+    """The accumulator build_dot puts after a pipelined sum (lutgen.pe.accumulate), as accumulator_netlist's arguments."""
+    shape = output_shape(staged_sum(_plain(spec), spec.pipeline))
+    return spec.mul.family, shape, spec.mul.signed_out, spec.acc_bits
+
+
+def _profile(netlist: Netlist, model: DelayModel) -> dict[tuple[str, str], float]:
+    """Slowest paths of a netlist by where they start (inputs at 0, its FFs) and end (its FFs, its outputs)."""
+    graph = netlist_graph(netlist, model, input_arrival=0.0, output_required=0.0)
+    inputs = set(netlist.input_nets())
+    outputs = {n for _, nets in netlist.outputs for n in nets}
+    out = {}
+    for start in ("in", "ff"):
+        starts = {n: t for n, t in graph.starts.items() if (n in inputs) == (start == "in")}
+        arrival, _ = arrival_times(TimingGraph(graph.arcs, starts, graph.ends, graph.kinds))
+        for end in ("ff", "out"):
+            out[start, end] = max((arrival[n] + extra for n, extra in graph.ends.items()
+                                   if n in arrival and (n in outputs) == (end == "out")), default=-math.inf)
+    return out
+
+
+# profiles cached by what builds the netlist: hashing a netlist itself would walk every cell
 @lru_cache(maxsize=None)
-def _dot_profile(spec: DotSpec, model: DelayModel) -> tuple[float, float]:
-    """The unit's outputs are its accumulator's FFs: nothing to capture after them."""
-    return launch_profile(_dot(spec), model, 0.0)
+def _unit_profile(spec: DotSpec, model: DelayModel):
+    return _profile(_dot(spec), model)
 
 
 @lru_cache(maxsize=None)
-def _sum_profile(spec: DotSpec, model: DelayModel) -> float:
-    return launch_profile(best_sum(spec), model, model.net + model.ff_setup)[0]
+def _sum_profile(plain: DotSpec, stages: int, model: DelayModel):
+    return _profile(staged_sum(plain, stages), model)
+
+
+@lru_cache(maxsize=None)
+def _accumulator_profile(key: tuple, model: DelayModel):
+    return _profile(accumulator_netlist(*key), model)
 
 
 def dot_path(spec: DotSpec, model: DelayModel, launch: float) -> float:
-    from_inputs, from_ffs = _dot_profile(spec, model)
-    return max(launch + from_inputs, from_ffs)
+    """The unit's slowest path, its inputs launched at `launch`. A pipelined unit is its pipelined sum
+    feeding an accumulator (lutgen.pe.accumulate): the sum's latest output is taken on to the
+    accumulator's slowest input path, a bound that needs neither built together."""
+    if spec.pipeline == 0:
+        p = _unit_profile(spec, model)
+        return max(launch + p["in", "ff"], p["ff", "ff"], launch + p["in", "out"], p["ff", "out"])
+    s = _sum_profile(_plain(spec), spec.pipeline, model)
+    a = _accumulator_profile(_accumulator_key(spec), model)
+    into_acc = a["in", "ff"]
+    return max(launch + s["in", "ff"], s["ff", "ff"], launch + s["in", "out"] + into_acc, s["ff", "out"] + into_acc,
+               a["ff", "ff"])
+
+
+def dot_res(spec: DotSpec) -> Res:
+    """The unit's cells: a pipelined one is its pipelined sum, the accumulator and 3 control delay FFs
+    a stage (lutgen.pe.accumulate), so no unit needs building per accumulator width."""
+    if spec.pipeline == 0:
+        return Res.of_cells(netlist_counts(_dot(spec)))
+    staged = Res.of_cells(netlist_counts(staged_sum(_plain(spec), spec.pipeline)))
+    return staged + Res.of_cells(accumulator_counts(*_accumulator_key(spec))) + Res(ff=3 * spec.pipeline)
 
 
 @lru_cache(maxsize=None)
@@ -104,7 +153,7 @@ def dot_stages(spec: DotSpec, model: DelayModel, period_ns: float, launch: float
         return dot_path(replace(spec, pipeline=stages), model, launch)
 
     # the sum alone bounds the unpipelined unit from below: skip building that when it cannot meet the period
-    alone = launch + _sum_profile(replace(spec, acc_bits=None, pipeline=0), model)
+    alone = launch + _sum_profile(_plain(spec), 0, model)["in", "out"] + model.net + model.ff_setup
     unstaged = path(0) if alone <= period_ns else alone
     if unstaged <= period_ns:
         return 0, unstaged
@@ -121,10 +170,6 @@ def dot_stages(spec: DotSpec, model: DelayModel, period_ns: float, launch: float
 
 def dot_unit(spec: DotSpec) -> Netlist:
     return _dot(spec)
-
-
-def dot_res(spec: DotSpec) -> Res:
-    return Res.of_cells(netlist_counts(_dot(spec)))
 
 
 def lane_stages(netlist: Netlist, model: DelayModel, period_ns: float, launch: float, capture: float) -> tuple[int, float]:

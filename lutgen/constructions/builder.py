@@ -234,21 +234,30 @@ class NetlistBuilder:
         The carry-in comes from the fabric: CYINIT on a CARRY4, CI on a CARRY8.
         Returns weight -> sum net, plus the weight above the top from CO when carry_out.
         """
+        count = len(s_nets)
+        o_nets, co_nets = self.chain_cells(s_nets, di_nets, carry_in, read_co={count - 1} if carry_out else set())
+        sums = {lo + i: o_nets[i] for i in range(count)}
+        if carry_out:
+            sums[lo + count] = co_nets[count - 1]
+        return sums
+
+    def chain_cells(self, s_nets: list[str], di_nets: list[str], carry_in: str, read_o: list[bool] | None = None,
+                    read_co: set[int] = frozenset()) -> tuple[list[str | None], list[str | None]]:
+        """The carry cells of one chain; position i's O named where read_o[i] (default: all), its CO where i
+        is in read_co (the cascade between cells always). Returns the O and CO net of every position."""
         width = self.family.carry_width
         count = len(s_nets)
-        sums: dict[int, str] = {}
+        o_nets: list[str | None] = [None] * count
+        co_nets: list[str | None] = [None] * count
         cells: list[str] = []
         for start in range(0, count, width):
             seg = range(start, min(start + width, count))
             name = self.fresh("carry")
             pad = width - len(seg)
-            o = tuple(f"{name}_o{k}" for k in range(len(seg))) + (None,) * pad
-            last = start + width >= count
-            co: list[str | None] = [None] * width
-            if not last:
+            o = [f"{name}_o{k}" if read_o is None or read_o[i] else None for k, i in enumerate(seg)] + [None] * pad
+            co: list[str | None] = [f"{name}_co{k}" if i in read_co else None for k, i in enumerate(seg)] + [None] * pad
+            if start + width < count:
                 co[width - 1] = f"{name}_co{width - 1}"
-            elif carry_out:
-                co[len(seg) - 1] = f"{name}_co{len(seg) - 1}"
             s = tuple(s_nets[i] for i in seg) + (GND,) * pad
             di = tuple(di_nets[i] for i in seg) + (GND,) * pad
             if cells:
@@ -257,14 +266,12 @@ class NetlistBuilder:
                 ci, cyinit = GND, carry_in
             else:
                 ci, cyinit = carry_in, GND
-            self.carries.append(Carry(name, self.family.carry_cell, ci, cyinit, di, s, o, tuple(co)))
+            self.carries.append(Carry(name, self.family.carry_cell, ci, cyinit, di, s, tuple(o), tuple(co)))
             cells.append(name)
             for k, i in enumerate(seg):
-                sums[lo + i] = o[k]
-            if last and carry_out:
-                sums[lo + count] = co[len(seg) - 1]
+                o_nets[i], co_nets[i] = o[k], co[k]
         self.chains.append(tuple(cells))
-        return sums
+        return o_nets, co_nets
 
     def _peel_lowest(self, a, b, cin, lo, hi, carry_out) -> dict[int, str] | None:
         """chain_add with its lowest position on two spare O5s, or None (and nothing built) if they are not there."""

@@ -9,14 +9,21 @@ which Verilator's default --unused-regexp exempts from lint.
 from __future__ import annotations
 
 from .. import __version__
-from ..cells import Carry, Lut, Netlist, cell_input_nets
+from ..cells import GND, Carry, Lut, Netlist, cell_input_nets
 
 # Net names are valid Verilog as they are: port bits ("w[3]"), constants
 # ("1'b0") and wire names.
 
 
+WIDE = 32  # nets per line in a wide concatenation: tools cap the tokens on one line
+
+
 def _bus(nets) -> str:
-    return "{" + ", ".join(reversed(nets)) + "}"
+    items = list(reversed(nets))
+    if len(items) <= WIDE:
+        return "{" + ", ".join(items) + "}"
+    rows = [", ".join(items[k:k + WIDE]) for k in range(0, len(items), WIDE)]
+    return "{\n        " + ",\n        ".join(rows) + "\n    }"
 
 
 def _internal_wires(netlist: Netlist) -> list[str]:
@@ -108,7 +115,8 @@ def emit_module(netlist: Netlist, header: list[str], port_doc: dict[str, str] | 
         lines.append(f"    assign {name} = {_bus(nets)};")
     unread = _unread_inputs(netlist)
     if unread:  # input bits the function does not depend on: named as unused, so lint stays quiet
-        lines.append(f"    wire unused_inputs = &{{1'b0, {', '.join(unread)}}};")
+        sink = _bus([*unread, GND])
+        lines.append(f"    wire unused_inputs = &{sink};")
     lines.append("endmodule")
     lines.append("`default_nettype wire")
     return "\n".join(lines) + "\n"

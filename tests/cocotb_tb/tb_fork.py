@@ -1,4 +1,4 @@
-"""cocotb bench: lutgen_fork instances against a Python model, and lutgen_requant instances.
+"""cocotb bench: lutgen_fork instances against a Python model.
 
 Fork: the top (a test-only wrapper) holds several forks side by side; instance i has ports
 u{i}_s_valid, u{i}_s_ready, u{i}_s_data, u{i}_m_valid[N-1:0], u{i}_m_ready[N-1:0],
@@ -15,9 +15,6 @@ a beat shown with m_valid[i] && !m_ready[i] is shown again, unchanged (the AXI-S
 rule); each beat taken is the next one of the input sequence; s_ready is high exactly when
 every output has the beat or takes it now. At the end every output must have taken exactly
 the input sequence, no beat lost, none extra.
-
-Requant: ports rq{i}_v, rq{i}_q for each entry of RQ_CONFIGS (JSON list of
-[IN_W, SHIFT, OUT_W, OUT_SIGNED]); random and extreme v against the golden model's rule.
 """
 
 import json
@@ -26,7 +23,7 @@ import random
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, ReadOnly, Timer
+from cocotb.triggers import FallingEdge, ReadOnly
 
 from tb_fifo import reset, scramble_and_reset
 
@@ -134,25 +131,3 @@ async def fork_delivers_every_beat_once_to_every_output(dut):
             # leaves output 0 of each fork holding a half-delivered beat, which the reset must forget
             await scramble_and_reset(dut, len(configs), 37, seed)
 
-
-def requantize(v, shift, bits, signed):
-    if shift:
-        v = (v + (1 << (shift - 1))) >> shift
-    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-    return min(max(v, low), high)
-
-
-@cocotb.test()
-async def requant_rounds_half_up_and_saturates(dut):
-    configs = json.loads(os.environ["RQ_CONFIGS"])
-    rng = random.Random(3)
-    for i, (in_w, shift, out_w, out_signed) in enumerate(configs):
-        lo, hi = -(1 << (in_w - 1)), (1 << (in_w - 1)) - 1
-        values = [lo, hi, 0, -1, 1] + [rng.randint(lo, hi) for _ in range(400)]
-        for v in values:
-            getattr(dut, f"rq{i}_v").value = v & ((1 << in_w) - 1)
-            await Timer(1, unit="ns")
-            q = int(getattr(dut, f"rq{i}_q").value)
-            if out_signed and q >> (out_w - 1):
-                q -= 1 << out_w
-            assert q == requantize(v, shift, out_w, out_signed), (i, v, q)

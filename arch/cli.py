@@ -21,7 +21,7 @@ CLOCK_HELP = ("target clock in MHz: every unit is pipelined to meet it under lut
 EXAMPLES = """\
 examples:
   lutgen arch report --net resnet18 --device xcvu9p
-  lutgen arch report --net resnet152 --device xczu9eg --precision my_widths.yaml --clock 250
+  lutgen arch report --net resnet18 --device xczu9eg --precision my_widths.yaml --clock 250
   lutgen arch explore --net mynet.json --device xc7z020 -o build
   lutgen arch explore --net resnet18 --device xczu9eg --sensitivity loss.yaml --max-loss 1.0
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from pathlib import Path
@@ -150,10 +151,9 @@ def run(args, write_files) -> int:
     else:
         data = exploration_dict(exploration)
         data["best_design"] = report
-        written = write_files(args.out, {f"{stem}_pareto.json": to_json(data)})
-        png = Path(args.out) / f"{stem}_pareto.png"
+        png = io.BytesIO()
         plot_front(exploration, png)
-        written.append(png)
+        written = write_files(args.out, {f"{stem}_pareto.json": to_json(data), f"{stem}_pareto.png": png.getvalue()})
         best = exploration.best
         print(f"{net.name} on {device.name}: {exploration.evaluated} designs evaluated, "
               f"{len(exploration.front)} on the frames/s-LUT Pareto front; best that fits: "

@@ -163,6 +163,7 @@ def to_json(data: dict) -> str:
 
 
 def plot_front(exploration: Exploration, path) -> None:
+    """The two Pareto plots as PNG, to a path or a binary file object."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -191,5 +192,5 @@ def plot_front(exploration: Exploration, path) -> None:
     left.legend(fontsize=7)
     fig.suptitle(f"{best.net.name} on {best.device.name} at {best.clock_mhz:g} MHz: best {best.fps:.1f} frames/s")
     fig.tight_layout()
-    fig.savefig(path, dpi=110, metadata={"Software": None})
+    fig.savefig(path, format="png", dpi=110, metadata={"Software": None})
     plt.close(fig)

@@ -6,25 +6,25 @@
     dot = generate_dot(make_dot_spec(make_mul_spec(4, 4, True, True), 8, accumulate=True))
     core.verilog, core.report, core.netlist
 
-Everything here is pure except `write_files`.
+Everything here is pure except `write_files` (lutgen/output.py: the output folder, all or nothing).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 
 from .cells import Netlist
 from .constructions import build_multiplier
 from .emit.verilog import emit_module
+from .output import write_files
 from .pack import Placement, check_placement, pack
 from .dot import build_dot
 from .pe import PORT_DOC, build_pe
 from .pipeline import pipeline
 from .report import make_report, summary, to_json
-from .spec import DotSpec, MulSpec, PeSpec, SpecError
+from .spec import DotSpec, MulSpec, PeSpec
+
+__all__ = ["Generated", "generate_mul", "generate_pe", "generate_dot", "write_files"]
 
 
 @dataclass(frozen=True)
@@ -134,33 +134,3 @@ def generate_dot(spec: DotSpec) -> Generated:
         ]
     header = _header(f"{n}-lane dot product", spec.mul, report, extra)
     return Generated(netlist, placement, emit_module(netlist, header, doc), report)
-
-
-def write_files(directory: str | os.PathLike, files: dict[str, str]) -> list[Path]:
-    """Write all files or none: each goes to a temporary name first, then is renamed."""
-    out = Path(directory)
-    if out.exists() and not out.is_dir():
-        raise SpecError(f"output path {str(out)!r} exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SpecError(f"cannot create output directory {str(out)!r}: {exc.strerror}") from None
-    if not out.is_dir() or not os.access(out, os.W_OK | os.X_OK):
-        raise SpecError(f"output directory {str(out)!r} is not writable")
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, text in files.items():
-            final = out / name  # a name may hold subdirectories: layers/x.v
-            final.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
-            staged.append((tmp, final))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    except OSError as exc:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        raise SpecError(f"cannot write to {str(out)!r}: {exc.strerror}") from None
-    return [final for _, final in staged]

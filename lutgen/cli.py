@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from . import __version__
 from .spec import MAX_LANES, MAX_WIDTH, MIN_LANES, MIN_WIDTH, SpecError
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: list[str] | None = None) -> int:
     from .api import generate_dot, generate_mul, generate_pe, write_files
+    from .output import check_output
     from .spec import make_dot_spec, make_mul_spec, make_pe_spec, parse_lanes, parse_pipeline
 
     parser = build_parser()
@@ -117,6 +119,8 @@ def run(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if getattr(args, "out", None) is not None:
+        check_output(Path(args.out))  # refuse a folder lutgen may not replace before the work, not after
     if args.command == "arch":
         from .arch.cli import run as run_arch
 

@@ -27,9 +27,9 @@ def test_pe_writes_verilog_and_report(tmp_path):
 
 
 def test_mul_ports_are_exact(tmp_path):
-    r = lutgen("mul", "--w", "4", "--a", "6", "--signed-w", "--family", "xc7", "-o", ".", cwd=tmp_path)
+    r = lutgen("mul", "--w", "4", "--a", "6", "--signed-w", "--family", "xc7", "-o", "out", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    text = (tmp_path / "lutgen_mul_w4s_a6u_xc7.v").read_text()
+    text = (tmp_path / "out" / "lutgen_mul_w4s_a6u_xc7.v").read_text()
     assert "input  wire [3:0] w," in text and "input  wire [5:0] a," in text
     assert "output wire [9:0] p" in text
     assert "CARRY4 " in text and "CARRY8" not in text
@@ -39,7 +39,7 @@ def test_output_is_byte_identical(tmp_path):
     for d in ("one", "two"):
         assert lutgen("pe", "--w", "7", "--a", "5", "--signed-a", "-o", d, cwd=tmp_path).returncode == 0
     names = sorted(os.listdir(tmp_path / "one"))
-    assert names == sorted(os.listdir(tmp_path / "two")) and len(names) == 2
+    assert names == sorted(os.listdir(tmp_path / "two")) and len(names) == 3  # .v, .json and the manifest
     for name in names:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
@@ -83,22 +83,20 @@ def test_unwritable_output_leaves_nothing(tmp_path):
 
 def test_write_failure_midway_leaves_no_partial_file(tmp_path, monkeypatch):
     """If the second file cannot be written, the first is not left behind either."""
-    from lutgen import api
+    from lutgen import output
     from lutgen.spec import SpecError
 
-    real_fdopen = os.fdopen
     calls = {"n": 0}
 
-    def failing_fdopen(fd, *a, **k):
+    def failing_open(path, *a, **k):
         calls["n"] += 1
         if calls["n"] == 2:
-            os.close(fd)
-            raise OSError(28, "No space left on device")
-        return real_fdopen(fd, *a, **k)
+            raise OSError(28, "No space left on device", str(path))
+        return open(path, *a, **k)
 
-    monkeypatch.setattr(api.os, "fdopen", failing_fdopen)
-    with pytest.raises(SpecError, match="No space left"):
-        api.write_files(tmp_path, {"a.v": "x", "a.json": "y"})
+    monkeypatch.setattr(output, "open", failing_open, raising=False)
+    with pytest.raises(SpecError, match="cannot write '.*out/a.json': No space left"):
+        output.write_files(tmp_path / "out", {"a.v": "x", "a.json": "y"})
     assert os.listdir(tmp_path) == []
 
 

@@ -1,5 +1,6 @@
 """The architecture layer (installed as lutgen.arch): whole-CNN dataflow accelerators.
 
+    inputs     every input file read and checked (limits, types, keys); names cleaned
     network    layers, shapes, widths, MAC and parameter counts; files
     zoo        ResNet-18 and ResNet-152 (ImageNet shapes)
     precision  per-layer / per-channel widths from JSON or YAML

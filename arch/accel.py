@@ -33,7 +33,7 @@ from .hw.memory import hex_rows
 from .hw.plan import AccelHw, ident, plan_accel, unit_module
 from .hw.top import load_beats, top_module
 from .network import ArchError, Network
-from .report import design_dict, text_report, to_json
+from .report import design_dict, report_stem, text_report, to_json
 from .resources import cost_of
 
 STREAM_BLOCKS = ("stream/lutgen_fifo.v", "stream/lutgen_line_buffer.v", "stream/lutgen_fork.v")
@@ -180,11 +180,26 @@ def build_accel(net: Network, device, params: dict[str, LayerParams], limits, cl
     files["filelist.f"] = _filelist(prim_paths + pe_paths + common)
     files["filelist_synth.f"] = _filelist(pe_paths + common)
     files["filelist_behavioural.f"] = _filelist(prim_paths + behav_paths + common)
-    files[f"arch_{net.name}_{device.name}.json"] = to_json(report)
+    files[f"{report_stem(net, device)}.json"] = to_json(report)
     files["report.txt"] = text_report(report) + "\n"
     files["build.tcl"] = vivado_script(top, device, design)
     files["constraints.xdc"] = constraints(design)
+    _check_module_names(files)
     return Accel(design, hw, top, files, checks)
+
+
+def _check_module_names(files: dict[str, str]) -> None:
+    """One module per name: a layer named like another's ROM or lane (c_w4_rom, c_lane) would clash with it.
+
+    pe_behavioural/ holds other views of pe/'s modules, in another filelist.
+    """
+    seen: dict[str, str] = {}
+    for path in files:
+        if path.endswith(".v") and not path.startswith("pe_behavioural/"):
+            module = Path(path).stem
+            if module in seen:
+                raise ArchError(f"{seen[module]} and {path} would both define module {module!r}; rename the layer")
+            seen[module] = path
 
 
 def vivado_script(top: str, device, design: Design) -> str:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from .device import DEVICES, Limits, get_device
 from .hw.memory import STYLES
-from .explore import DEFAULT_CLOCK_MHZ, explore, precision_search_from_dict
-from .network import ArchError, Network, network_from_dict
-from .precision import load_mapping, load_precision
-from .report import design_dict, exploration_dict, plot_front, text_report, to_json
+from .explore import DEFAULT_CLOCK_MHZ, explore, load_sensitivity
+from .network import ArchError, Network, load_network_file
+from .precision import load_precision
+from .report import design_dict, exploration_dict, plot_front, report_stem, text_report, to_json
 from .zoo import ZOO
 
 CLOCK_HELP = ("target clock in MHz: every unit is pipelined to meet it under lutgen's timing estimate, and the "
@@ -101,7 +101,7 @@ def run_accel(args, write_files) -> int:
 
     accel = build_accel(net, device, params, limits, clock, progress, args.weight_memory)
     written = write_files(args.out, accel.files)
-    report = json.loads(accel.files[f"arch_{net.name}_{device.name}.json"])
+    report = json.loads(accel.files[f"{report_stem(net, device)}.json"])
     print(text_report(report))
     print(f"{accel.top}: {len(written)} files in {args.out} ({sum(len(t) for t in accel.files.values()) / 1e6:.1f} MB); "
           f"{len(accel.pe_checks)} dot-product unit(s) self-checked; model {accel.plan.ii} cycles per frame")
@@ -124,7 +124,7 @@ def load_network(spec: str) -> Network:
         return ZOO[spec]()
     if not Path(spec).suffix:
         raise ArchError(f"unknown network {spec!r}; use {', '.join(ZOO)} or a .json/.yaml file")
-    return network_from_dict(load_mapping(spec, "network"), source=Path(spec).stem)
+    return load_network_file(spec)
 
 
 def run(args, write_files) -> int:
@@ -139,11 +139,11 @@ def run(args, write_files) -> int:
         net = load_precision(net, args.precision)
     precision = None
     if args.sensitivity:
-        precision = precision_search_from_dict(net, load_mapping(args.sensitivity, "sensitivity"), args.max_loss)
+        precision = load_sensitivity(net, args.sensitivity, args.max_loss)
     elif args.max_loss is not None:
         raise ArchError("--max-loss needs --sensitivity FILE")
     exploration = explore(net, device, limits, clock, bandwidth, show_progress=sys.stderr.isatty(), precision=precision)
-    stem = f"arch_{net.name}_{device.name}"
+    stem = report_stem(net, device)
     report = design_dict(exploration.best)
     if args.arch_command == "report":
         print(text_report(report))

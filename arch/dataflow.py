@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from math import ceil
 
-from .network import Layer, Network, dot_length
+from lutgen.mux import MAX_WAYS
+
+from .network import ArchError, Layer, Network, dot_length
 
 MAX_SIMD = 64  # dot-product lanes per unit
 
@@ -60,7 +62,10 @@ def foldings(net: Network, layer: Layer) -> list[Folding]:
     """Every folding the layer allows: divisors, so cycle counts are exact; other layers take whole pixels."""
     if layer.is_compute:
         length = dot_length(layer, net.in_shape(layer))
-        simds = [s for s in divisors(length) if s <= MAX_SIMD]
+        simds = [s for s in divisors(length) if s <= MAX_SIMD and length // s <= MAX_WAYS]
+        if not simds:  # the unit's window multiplexer has at most MAX_WAYS ways
+            raise ArchError(f"layer {layer.name!r}: a dot product of {length} terms needs more than {MAX_WAYS} "
+                            f"steps at each lane count up to {MAX_SIMD} that divides it")
         out = []
         for s in simds:
             for f in divisors(layer.out_channels):

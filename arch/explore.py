@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
+import re
 import sys
 from dataclasses import dataclass, field, replace
 
 from .dataflow import foldings
 from .device import Device, Limits, budget
+from .inputs import PATTERN, MapOf, Number, Pattern, Record, Text, Where, read_mapping
 from .network import MAX_BITS, MIN_BITS, ArchError, Layer, Network, total_macs
 from .hw.plan import load_sequencer_res
 from .resources import LayerCost, layer_cost
@@ -184,48 +186,50 @@ class PrecisionSearch:
     max_loss: float
 
 
-def precision_search_from_dict(net: Network, data: dict, max_loss=None) -> PrecisionSearch:
-    """{"max_loss": X, "layers": {"name or pattern": {"w4a4": 0.3, "w8a8": 0.0}}}; later patterns win."""
-    rules = data.get("layers")
-    if not isinstance(rules, dict) or not rules:
-        raise ArchError("sensitivity file needs 'layers': {layer or pattern: {wWaA: loss, ...}}")
+def _width_pair(value) -> tuple[int, int] | None:
+    match = re.fullmatch(r"w(\d{1,2})a(\d{1,2})", value.lower(), re.ASCII) if isinstance(value, str) else None
+    pair = (int(match[1]), int(match[2])) if match else None
+    return pair if pair and all(MIN_BITS <= b <= MAX_BITS for b in pair) else None
+
+
+LOSS = Number(0)
+WIDTH_PAIR = Pattern(f"wWaA with widths {MIN_BITS}..{MAX_BITS}, e.g. w4a4", _width_pair)
+SENSITIVITY = Record({"about": Text(), "max_loss": LOSS, "layers": MapOf(PATTERN, MapOf(WIDTH_PAIR, LOSS, 1), 1)},
+                     required=("layers",), what="a sensitivity file")
+
+
+def precision_search_from_dict(net: Network, data: dict, max_loss=None, where: Where | None = None) -> PrecisionSearch:
+    """{"max_loss": X, "layers": {"name or pattern": {"w4a4": 0.3, "w8a8": 0.0}}}; later patterns win.
+
+    `max_loss` (a number, or the text of --max-loss) overrides the file's.
+    """
+    where = where or Where("sensitivity")
+    data = SENSITIVITY(where, data)
     if max_loss is None:
         max_loss = data.get("max_loss")
+    elif isinstance(max_loss, str):
+        try:
+            max_loss = float(max_loss)
+        except ValueError:
+            pass  # refused just below, as given
     if max_loss is None:
         raise ArchError("give the allowed total loss: --max-loss X, or max_loss in the sensitivity file")
-    try:
-        max_loss = float(max_loss)
-    except (TypeError, ValueError):
-        raise ArchError(f"max_loss must be a number, got {max_loss!r}") from None
+    max_loss = LOSS(Where("--max-loss"), max_loss)
     names = [layer.name for layer in net.layers]
     choices: dict[str, tuple] = {}
-    for pattern, table in rules.items():
-        matched = fnmatch.filter(names, str(pattern))
+    for pattern, table in data["layers"].items():
+        matched = fnmatch.filter(names, pattern)
         if not matched:
-            raise ArchError(f"sensitivity names layer {pattern!r}, which is not in network {net.name!r}")
-        if not isinstance(table, dict) or not table:
-            raise ArchError(f"sensitivity for {pattern!r}: needs {{wWaA: loss, ...}}, got {table!r}")
-        options = []
-        for key, loss in table.items():
-            w, a = _parse_widths(str(key), str(pattern))
-            try:
-                options.append((w, a, float(loss)))
-            except (TypeError, ValueError):
-                raise ArchError(f"sensitivity for {pattern!r}: loss of {key} must be a number, got {loss!r}") from None
+            raise where.key("layers").key(pattern).error(f"names no layer of network {net.name!r}")
+        options = tuple(sorted((w, a, loss) for (w, a), loss in table.items()))
         for name in matched:
-            choices[name] = tuple(sorted(options))
+            choices[name] = options
     return PrecisionSearch(choices, max_loss)
 
 
-def _parse_widths(key: str, where: str) -> tuple[int, int]:
-    body = key.lower()
-    if body.startswith("w") and "a" in body:
-        w_text, a_text = body[1:].split("a", 1)
-        if w_text.isdigit() and a_text.isdigit():
-            w, a = int(w_text), int(a_text)
-            if MIN_BITS <= w <= MAX_BITS and MIN_BITS <= a <= MAX_BITS:
-                return w, a
-    raise ArchError(f"sensitivity for {where!r}: {key!r} must be wWaA with widths {MIN_BITS}..{MAX_BITS}, e.g. w4a4")
+def load_sensitivity(net: Network, path, max_loss=None) -> PrecisionSearch:
+    data, where = read_mapping(path, "sensitivity")
+    return precision_search_from_dict(net, data, max_loss, where)
 
 
 def layer_variants(net: Network, precision: PrecisionSearch | None) -> list[list[tuple[Layer, float]]]:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .inputs import Array, read_npz
 from .network import ArchError, Layer, Network, dot_length
 
 
@@ -197,31 +198,44 @@ def calibrate(net: Network, raw: dict[str, dict], rng: np.random.Generator) -> d
     return params
 
 
+def dot_bound(layer: Layer, length: int, a_format: Format) -> int:
+    """The largest |sum of products| of one output value; a bias may be as large (the accumulator holds both)."""
+    top = max(1 << (g - 1) for g in channel_bits(layer).tolist())
+    return length * top * max(abs(a_format.low), a_format.high)
+
+
+MAX_SHIFT = 48
+
+
+def weights_wanted(net: Network) -> dict[str, Array]:
+    """Every array a weights file may hold for this network, with its shape and the integers allowed."""
+    formats = tensor_formats(net)
+    wanted = {}
+    for layer in net.layers:
+        if layer.is_compute:
+            shape = weight_shape(net, layer)
+            half = (1 << (channel_bits(layer) - 1)).reshape(-1, *[1] * (len(shape) - 1))
+            bound = min(dot_bound(layer, dot_length(layer, net.in_shape(layer)), formats[layer.inputs[0]]), 1 << 62)
+            wanted[f"{layer.name}.weight"] = Array(shape, -half, half - 1)
+            wanted[f"{layer.name}.bias"] = Array((layer.out_channels,), -bound, bound)
+        wanted[f"{layer.name}.shift"] = Array((), 0, MAX_SHIFT, required=False, scalar_ok=True)
+    return wanted
+
+
 def load_params(net: Network, path: str | Path, seed: int = 1) -> dict[str, LayerParams]:
-    """Weights from an .npz: '<layer>.weight' and '<layer>.bias' for conv/fc, optional '<layer>.shift'."""
-    try:
-        data = np.load(path)
-    except (OSError, ValueError) as e:
-        raise ArchError(f"cannot read weights {path}: {e}") from None
-    raw: dict[str, dict] = {}
+    """Weights from an .npz: '<layer>.weight' and '<layer>.bias' for conv/fc, optional '<layer>.shift'.
+
+    Integer dtypes, or floats holding finite integers, within the ranges of weights_wanted.
+    """
     for layer in net.layers:
         _check_groups(layer)
+    arrays = read_npz(path, weights_wanted(net))
+    raw: dict[str, dict] = {}
+    for layer in net.layers:
         entry = {}
         if layer.is_compute:
-            for key, shape in ((f"{layer.name}.weight", weight_shape(net, layer)),
-                               (f"{layer.name}.bias", (layer.out_channels,))):
-                if key not in data:
-                    raise ArchError(f"{path}: missing array {key!r} (shape {shape})")
-                if tuple(data[key].shape) != shape:
-                    raise ArchError(f"{path}: {key!r} has shape {tuple(data[key].shape)}, expected {shape}")
-            w = np.asarray(data[f"{layer.name}.weight"]).astype(np.int64)
-            bits = channel_bits(layer).reshape(-1, *[1] * (w.ndim - 1))
-            if np.any(w < -(1 << (bits - 1))) or np.any(w >= (1 << (bits - 1))):
-                raise ArchError(f"{path}: {layer.name}.weight has values outside its signed widths")
-            entry = dict(weights=w, bias=np.asarray(data[f"{layer.name}.bias"]).astype(np.int64))
-        if f"{layer.name}.shift" in data:
-            entry["shift"] = int(data[f"{layer.name}.shift"])
-            if not 0 <= entry["shift"] <= 48:
-                raise ArchError(f"{path}: {layer.name}.shift must be from 0 to 48")
+            entry = dict(weights=arrays[f"{layer.name}.weight"], bias=arrays[f"{layer.name}.bias"])
+        if f"{layer.name}.shift" in arrays:
+            entry["shift"] = int(arrays[f"{layer.name}.shift"])
         raw[layer.name] = entry
     return calibrate(net, raw, np.random.default_rng(seed))

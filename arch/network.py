@@ -20,16 +20,20 @@ weights are signed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from lutgen.spec import SpecError
+# ArchError, raised by every arch module, is defined with the input checks and imported from here
+from .inputs import (MAX_NAME, ArchError, Bool, Choice, Either, Int, ListOf, Name, Optional, Record, Text, Tuple,
+                     Where, ident, name_problem, read_mapping)
 
 KINDS = ("conv", "fc", "maxpool", "avgpool", "gpool", "add", "relu")
 COMPUTE_KINDS = ("conv", "fc")
 MIN_BITS, MAX_BITS = 1, 16
-
-
-class ArchError(SpecError):
-    """Bad network, precision or device input: one line, fit to print."""
+# the largest values a file may give: far beyond ImageNet CNNs, within what the hardware models size
+MAX_DIM = 1 << 16  # channels, groups
+MAX_SIZE = 4096  # image height and width (a line buffer row holds the padded width)
+MAX_WINDOW = 64  # kernel, stride, padding
+MAX_LAYERS = 4096
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,9 @@ def layer_shape(layer: Layer, ins: list[Shape]) -> Shape:
             )
         return replace(_window(layer, s), c=layer.out_channels)
     if layer.kind == "fc":
+        if s.h != s.w:  # the unit reads its input as one H x H window (dataflow.window_geometry)
+            raise ArchError(f"layer {layer.name!r}: an fc layer needs a square input, got {s}; "
+                            f"put a gpool or a conv that makes it square before it")
         return Shape(layer.out_channels, 1, 1)
     if layer.kind in ("maxpool", "avgpool"):
         return _window(layer, s)
@@ -181,12 +188,17 @@ def build_network(name: str, input_shape: Shape, layers) -> Network:
         raise ArchError(f"network {name!r}: input shape must be positive, got {input_shape}")
     shapes: dict[str, Shape] = {"input": input_shape}
     signed_out: dict[str, bool] = {"input": False}  # the input image is unsigned
+    cleaned = {ident("input"): "input"}  # module, wire and file names come from ident(name)
     checked = []
     for layer in layers:
         if layer.kind not in KINDS:
             raise ArchError(f"layer {layer.name!r}: unknown layer type {layer.kind!r}; known: {', '.join(KINDS)}")
         if layer.name in shapes:
             raise ArchError(f"layer name {layer.name!r} is used twice (or is the reserved name 'input')")
+        other = cleaned.setdefault(ident(layer.name), layer.name)
+        if other != layer.name:
+            raise ArchError(f"layers {other!r} and {layer.name!r} would both be named {ident(layer.name)!r} "
+                            f"in the Verilog and its files; rename one")
         if not layer.inputs:
             raise ArchError(f"layer {layer.name!r}: needs at least one input")
         for source in layer.inputs:
@@ -224,36 +236,47 @@ def build_network(name: str, input_shape: Shape, layers) -> Network:
 
 
 # -- files -----------------------------------------------------------------------
-LAYER_FIELDS = {f for f in Layer.__dataclass_fields__}
+DIM, SIZE, WINDOW = Int(1, MAX_DIM), Int(1, MAX_SIZE), Int(1, MAX_WINDOW)
+WIDTH = Int(MIN_BITS, MAX_BITS)
+LAYER = Record({
+    "name": Name(), "type": Choice(KINDS), "kind": Choice(KINDS),
+    "inputs": Either((str, Name()), (list, ListOf(Name(), 1, 2))),
+    "out_channels": DIM, "kernel": WINDOW, "stride": WINDOW, "padding": Int(0, MAX_WINDOW), "groups": DIM,
+    "relu": Bool(), "w_bits": WIDTH, "a_bits": WIDTH, "channel_w_bits": Optional(ListOf(WIDTH, 1, MAX_DIM)),
+}, what="a layer")
+NETWORK = Record({"name": Name(), "about": Text(), "input": Tuple("[C, H, W]", DIM, SIZE, SIZE),
+                  "layers": ListOf(LAYER, 1, MAX_LAYERS)}, required=("input", "layers"), what="a network")
 
 
-def network_from_dict(data: dict, source: str = "network") -> Network:
+def network_from_dict(data: dict, source: str = "network", where: Where | None = None) -> Network:
     """{"name": ..., "input": [C, H, W], "layers": [{"name", "type", "inputs", ...}, ...]}.
 
-    A layer's "inputs" defaults to the layer before it.
+    A layer's "inputs" defaults to the layer before it; `source` is the name when the data
+    gives none, `where` the file for messages.
     """
-    if not isinstance(data, dict) or "layers" not in data or "input" not in data:
-        raise ArchError(f"{source}: needs 'input' ([C, H, W]) and 'layers' (a list)")
-    try:
-        c, h, w = (int(v) for v in data["input"])
-    except (TypeError, ValueError):
-        raise ArchError(f"{source}: 'input' must be [C, H, W], got {data['input']!r}") from None
+    where = where or Where("network")
+    data = NETWORK(where, data)
     layers = []
     previous = "input"
     for k, raw in enumerate(data["layers"]):
-        if not isinstance(raw, dict):
-            raise ArchError(f"{source}: layer {k} must be a mapping, got {raw!r}")
-        raw = dict(raw)
-        kind = raw.pop("type", raw.pop("kind", None))
-        name = str(raw.pop("name", f"layer{k}"))
+        kinds = {raw.pop(key) for key in ("type", "kind") if key in raw}
+        if len(kinds) != 1:
+            raise where.key("layers").item(k).error(f"needs one 'type' (or 'kind'): {', '.join(KINDS)}")
+        kind = kinds.pop()
+        name = raw.pop("name", f"layer{k}")
         inputs = raw.pop("inputs", [previous])
-        if isinstance(inputs, str):
-            inputs = [inputs]
-        unknown = sorted(set(raw) - LAYER_FIELDS)
-        if unknown:
-            raise ArchError(f"{source}: layer {name!r}: unknown field(s) {', '.join(unknown)}")
-        if "channel_w_bits" in raw and raw["channel_w_bits"] is not None:
+        if raw.get("channel_w_bits") is not None:
             raw["channel_w_bits"] = tuple(raw["channel_w_bits"])
-        layers.append(Layer(name=name, kind=str(kind), inputs=tuple(inputs), **raw))
+        layers.append(Layer(name=name, kind=kind, inputs=tuple([inputs] if isinstance(inputs, str) else inputs), **raw))
         previous = name
-    return build_network(str(data.get("name", source)), Shape(c, h, w), layers)
+    default = source if name_problem(source) is None else ident(source)[:MAX_NAME]
+    try:
+        return build_network(data.get("name", default), Shape(*data["input"]), layers)
+    except ArchError as exc:
+        raise where.wrap(exc) from None
+
+
+def load_network_file(path) -> Network:
+    """A network from a JSON or YAML file; its name defaults to the file's stem."""
+    data, where = read_mapping(path, "network")
+    return network_from_dict(data, Path(path).stem, where)

@@ -15,94 +15,74 @@ over earlier ones; `default` applies first.
 from __future__ import annotations
 
 import fnmatch
-import json
 from dataclasses import replace
 from pathlib import Path
 
-from .network import ArchError, Network
-
-FIELDS = ("w_bits", "a_bits", "channel_w_bits")
-
-
-def load_mapping(path: str | Path, what: str) -> dict:
-    """A JSON or YAML file as a dict, with one-line errors."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ArchError(f"cannot read {what} file {str(p)!r}: {exc.strerror}") from None
-    try:
-        if p.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except Exception as exc:  # noqa: BLE001 - any parse error becomes one line
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ArchError(f"{what} file {str(p)!r} is not valid {p.suffix.lstrip('.') or 'JSON'}: {first}") from None
-    if not isinstance(data, dict):
-        raise ArchError(f"{what} file {str(p)!r} must hold a mapping at the top level")
-    return data
+from .inputs import PATTERN, Either, Int, ListOf, MapOf, Optional, Pattern, Record, Text, Where, read_mapping
+from .network import MAX_BITS, MAX_DIM, MIN_BITS, WIDTH, ArchError, Network
 
 
-def _channel_list(name: str, value, channels: int) -> tuple[int, ...]:
-    if isinstance(value, dict):
-        out: list[int] = []
-        for bits, count in value.items():
-            out += [int(bits)] * int(count)
-    elif isinstance(value, (list, tuple)):
-        out = [int(v) for v in value]
-    else:
-        raise ArchError(f"precision for {name!r}: channel_w_bits must be a list or a {{width: count}} mapping")
-    if len(out) != channels:
-        raise ArchError(f"precision for {name!r}: channel_w_bits covers {len(out)} channels, the layer has {channels}")
-    return tuple(out)
+def _width_key(value) -> int | None:
+    """A channel_w_bits mapping key: an int in YAML, its decimal text in JSON."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if MIN_BITS <= value <= MAX_BITS else None
 
 
-def _entry(where: str, entry) -> dict:
-    if not isinstance(entry, dict):
-        raise ArchError(f"precision {where}: must be a mapping of {', '.join(FIELDS)}, got {entry!r}")
-    unknown = sorted(set(entry) - set(FIELDS))
-    if unknown:
-        raise ArchError(f"precision {where}: unknown field(s) {', '.join(map(str, unknown))}; known: {', '.join(FIELDS)}")
-    return entry
+CHANNELS = Either((list, ListOf(WIDTH, 1, MAX_DIM)),
+                  (dict, MapOf(Pattern(f"a width from {MIN_BITS} to {MAX_BITS}", _width_key), Int(0, MAX_DIM), 1)))
+ENTRY = Record({"w_bits": WIDTH, "a_bits": WIDTH, "channel_w_bits": Optional(CHANNELS)}, what="widths")
+CONFIG = Record({"about": Text(), "default": ENTRY, "layers": Optional(MapOf(PATTERN, ENTRY))},
+                what="a precision config")
 
 
-def apply_precision(net: Network, config: dict) -> Network:
-    """The network with the config's widths; widths are range-checked when the network is rebuilt."""
-    unknown = sorted(set(config) - {"default", "layers", "about"})
-    if unknown:
-        raise ArchError(f"precision config: unknown key(s) {', '.join(map(str, unknown))}; known: about, default, layers")
-    default = _entry("default", config.get("default", {}))
-    rules = config.get("layers", {}) or {}
-    if not isinstance(rules, dict):
-        raise ArchError("precision 'layers' must map layer names (or patterns) to widths")
+def _channel_list(where: Where, layer, value) -> tuple[int, ...]:
+    counts = value.items() if isinstance(value, dict) else [(bits, 1) for bits in value]
+    covered = sum(count for _, count in counts)
+    if covered != layer.out_channels:  # checked before the list is built: counts can be large
+        raise where.error(f"covers {covered} channels; layer {layer.name!r} has {layer.out_channels}")
+    return tuple(bits for bits, count in counts for _ in range(count))
+
+
+def apply_precision(net: Network, config: dict, where: Where | None = None) -> Network:
+    """The network with the config's widths; `where` names the file in messages."""
+    where = where or Where("precision config")
+    config = CONFIG(where, config)
+    rules = config.get("layers") or {}
     names = [layer.name for layer in net.layers]
     for pattern in rules:
-        if not fnmatch.filter(names, str(pattern)):
-            raise ArchError(f"precision names layer {pattern!r}, which is not in network {net.name!r}")
+        if not fnmatch.filter(names, pattern):
+            raise where.key("layers").key(pattern).error(f"names no layer of network {net.name!r}")
+    default = (where.key("default"), config.get("default", {}))
     layers = []
     for layer in net.layers:
-        settings = dict(default)
-        for pattern, entry in rules.items():
-            if fnmatch.fnmatchcase(layer.name, str(pattern)):
-                settings.update(_entry(f"for {pattern!r}", entry))
+        entries = [default] + [(where.key("layers").key(p), e) for p, e in rules.items()
+                               if fnmatch.fnmatchcase(layer.name, p)]
+        settings = {}  # field -> (value, where it was set); later entries win
+        for place, entry in entries:
+            settings.update({k: (v, place.key(k)) for k, v in entry.items()})
         changes = {}
         if "a_bits" in settings:
-            changes["a_bits"] = settings["a_bits"]
+            changes["a_bits"] = settings["a_bits"][0]
         if layer.is_compute:
             if "w_bits" in settings:
-                changes["w_bits"] = settings["w_bits"]
+                changes["w_bits"] = settings["w_bits"][0]
                 changes["channel_w_bits"] = None
-            if settings.get("channel_w_bits") is not None:
-                changes["channel_w_bits"] = _channel_list(layer.name, settings["channel_w_bits"], layer.out_channels)
+            value, place = settings.get("channel_w_bits", (None, None))
+            if value is not None:
+                changes["channel_w_bits"] = _channel_list(place, layer, value)
         layers.append(replace(layer, **changes))
-    return net.with_layers(layers)
+    try:
+        return net.with_layers(layers)
+    except ArchError as exc:
+        raise where.wrap(exc) from None
 
 
 def load_precision(net: Network, path: str | Path) -> Network:
-    return apply_precision(net, load_mapping(path, "precision"))
+    config, where = read_mapping(path, "precision")
+    return apply_precision(net, config, where)
 
 
 def reference_config_path() -> Path:

@@ -7,9 +7,15 @@ import json
 from .dataflow import output_bits
 from .explore import Design, Exploration, pareto
 from .hw.plan import model_of
+from .inputs import ident
 from .network import macs, weight_bits, weight_count
 
 FLOAT_BITS = 32
+
+
+def report_stem(net, device) -> str:
+    """arch_<net>_<device>: the network's name made safe as a file name (it may come from a file)."""
+    return f"arch_{ident(net.name)}_{device.name}"
 
 
 def _widths(layer) -> str:

@@ -133,10 +133,11 @@ def test_channel_wise_widths_and_patterns(tmp_path):
 
 
 @pytest.mark.parametrize("config,message", [
-    ({"layers": {"nope": {"w_bits": 4}}}, "precision names layer 'nope', which is not in network 'resnet18'"),
-    ({"default": {"w_bits": 17}}, "layer 'conv1': w_bits must be an integer from 1 to 16, got 17"),
-    ({"default": {"bits": 4}}, "precision default: unknown field(s) bits; known: w_bits, a_bits, channel_w_bits"),
-    ({"layers": {"conv1": {"channel_w_bits": [4, 4]}}}, "precision for 'conv1': channel_w_bits covers 2 channels, the layer has 64"),
+    ({"layers": {"nope": {"w_bits": 4}}}, "precision config: layers.nope names no layer of network 'resnet18'"),
+    ({"default": {"w_bits": 17}}, "precision config: default.w_bits must be an integer from 1 to 16, got 17"),
+    ({"default": {"bits": 4}}, "precision config: default has unknown key 'bits'; allowed: w_bits, a_bits, channel_w_bits"),
+    ({"layers": {"conv1": {"channel_w_bits": [4, 4]}}},
+     "precision config: layers.conv1.channel_w_bits covers 2 channels; layer 'conv1' has 64"),
 ])
 def test_bad_precision_is_refused(config, message):
     with pytest.raises(ArchError) as caught:
@@ -145,12 +146,12 @@ def test_bad_precision_is_refused(config, message):
 
 
 @pytest.mark.parametrize("layers,message", [
-    ([{"type": "deconv"}], "layer 'layer0': unknown layer type 'deconv'; known: conv, fc, maxpool, avgpool, gpool, add, relu"),
+    ([{"type": "deconv"}], "network: layers[0].type must be one of conv, fc, maxpool, avgpool, gpool, add, relu, got 'deconv'"),
     ([{"type": "conv", "out_channels": 4, "kernel": 3, "stride": 1},
       {"name": "x", "type": "add", "inputs": ["layer0", "input"]}],
      "layer 'x': add needs two inputs of the same shape, got 4x2x2 and 3x4x4"),
     ([{"type": "conv", "out_channels": 4, "kernel": 9}], "layer 'layer0': a 9x9 window does not fit the 3x4x4 input (padding 0)"),
-    ([{"type": "conv", "out_channels": 4, "a_bits": 0}], "layer 'layer0': a_bits must be an integer from 1 to 16, got 0"),
+    ([{"type": "conv", "out_channels": 4, "a_bits": 0}], "network: layers[0].a_bits must be an integer from 1 to 16, got 0"),
     ([{"type": "conv", "out_channels": 4, "inputs": ["ghost"]}], "layer 'layer0': input 'ghost' is not an earlier layer or 'input'"),
 ])
 def test_bad_networks_are_refused(layers, message):
@@ -337,7 +338,7 @@ def test_precision_search_matches_brute_force():
 def test_bad_sensitivity_is_refused():
     from lutgen.arch.explore import precision_search_from_dict
 
-    with pytest.raises(ArchError, match="'w4x4' must be wWaA with widths 1..16"):
+    with pytest.raises(ArchError, match="layers.c1.w4x4 must be wWaA with widths 1..16"):
         precision_search_from_dict(small_net(), {"layers": {"c1": {"w4x4": 0.1}}}, 1.0)
     with pytest.raises(ArchError, match="give the allowed total loss"):
         precision_search_from_dict(small_net(), {"layers": {"c1": {"w4a4": 0.1}}})
@@ -348,9 +349,9 @@ def test_arch_file_errors_are_one_line(tmp_path):
     (tmp_path / "wide.yaml").write_text("default: {w_bits: 17}\n")
     (tmp_path / "broken.json").write_text("{not json")
     cases = [
-        (["--net", "bad.json"], "unknown layer type 'deconv'"),
+        (["--net", "bad.json"], "network file 'bad.json': layers[0].type must be one of conv"),
         (["--net", "resnet18", "--precision", "wide.yaml"], "w_bits must be an integer from 1 to 16, got 17"),
-        (["--net", "broken.json"], "network file 'broken.json' is not valid json"),
+        (["--net", "broken.json"], "network file 'broken.json' is not valid JSON"),
         (["--net", "missing.json"], "cannot read network file 'missing.json'"),
     ]
     for args, message in cases:

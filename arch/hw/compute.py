@@ -39,7 +39,7 @@ from lutgen.spec import DotSpec, MulSpec
 from lutgen.timing import DelayModel, chain_delay
 
 from ..dataflow import Folding, cycles, uses_window, window_geometry
-from ..golden import Format, LayerParams, channel_bits
+from ..golden import Format, LayerParams, channel_bits, dot_bound
 from ..network import ArchError, Layer, Network, Shape, dot_length
 from .memory import WeightMemory, choose_weight_memory, launch_time, read_path, with_contents
 from .res import Res
@@ -166,12 +166,6 @@ def layer_words(net: Network, layer: Layer, params: LayerParams, channels: np.nd
     w = np.where((channels >= 0)[..., None], ordered[used], 0)  # [units, fold, L]
     words = w.reshape(units, fold, steps, simd).transpose(1, 2, 0, 3).reshape(fold * steps, units * simd)
     return pack_words(words, bits)
-
-
-def dot_bound(layer: Layer, length: int, a_format: Format) -> int:
-    """The largest |sum of products| of one output value."""
-    top = max(1 << (g - 1) for g in channel_bits(layer).tolist())
-    return length * top * max(abs(a_format.low), a_format.high)
 
 
 def check_bias(layer: Layer, params: LayerParams, bound: int) -> None:

@@ -8,7 +8,6 @@ weights, so that the report counts exactly what is emitted.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from math import ceil
 
@@ -16,6 +15,7 @@ from lutgen.timing import DelayModel, delay_model
 
 from ..dataflow import Folding, first_output_times, shortcut_fifo_elements, uses_window
 from ..golden import Format, LayerParams, tensor_formats
+from ..inputs import ident
 from ..network import ArchError, Layer, Network
 from .compute import ComputeHw, plan_compute
 from .lanes import LanesHw, plan_lanes
@@ -24,12 +24,6 @@ from .stream import fifo_res, fork_res
 from .units import Block
 
 SPEED_GRADE = "-2"
-
-
-def ident(name: str) -> str:
-    """A Verilog identifier from a layer name (layer1.0.conv1 -> layer1_0_conv1)."""
-    text = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    return text if re.match(r"[A-Za-z_]", text) else f"l_{text}"
 
 
 def unit_module(top: str, layer: Layer) -> str:

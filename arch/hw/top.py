@@ -79,12 +79,12 @@ def top_module(hw: AccelHw, header: list[str]) -> str:
         readies = ", ".join(f"{e}_f{k}_ready" for k in reversed(range(n)))
         lines += [f"    wire {e}_f{k}_valid, {e}_f{k}_ready;" for k in range(n)]
         lines.append(f"    wire [{bits[tensor] - 1}:0] {e}_fork_data;")
-        lines.append(f"    lutgen_fork #(.WIDTH({bits[tensor]}), .N({n})) u_fork_{ident(tensor)} (.clk(clk), .rst(rst), "
+        lines.append(f"    lutgen_fork #(.WIDTH({bits[tensor]}), .N({n})) fork_{ident(tensor)} (.clk(clk), .rst(rst), "
                      f".s_valid({t}_valid), .s_ready({t}_ready), .s_data({t}_data), .m_valid({{{valids}}}), "
                      f".m_ready({{{readies}}}), .m_data({e}_fork_data));")
         for k, buffered in enumerate(fork_branches(hw.net, tensor)):
             if buffered:
-                branch = f"u_branch_{ident(tensor)}_{k}"
+                branch = f"branch_{ident(tensor)}_{k}"  # u_ is for the layer units only
                 lines.append(f"    wire [{clog2(BRANCH_FIFO_DEPTH + 1) - 1}:0] unused_{branch}_count;")
                 lines.append(f"    lutgen_fifo #(.WIDTH({bits[tensor]}), .DEPTH({BRANCH_FIFO_DEPTH}), .BLOCK(0)) "
                              f"{branch} (.clk(clk), .rst(rst), .s_valid({e}_f{k}_valid), "

@@ -32,7 +32,7 @@ from .hw.lanes import lanes_module
 from .hw.memory import hex_rows
 from .hw.plan import AccelHw, ident, plan_accel, unit_module
 from .hw.top import load_beats, top_module
-from .network import ArchError, Network
+from .network import ArchError, Network, weight_bits
 from .report import design_dict, report_stem, text_report, to_json
 from .resources import cost_of
 
@@ -52,6 +52,16 @@ class Accel:
     top: str
     files: dict[str, str]
     pe_checks: dict[str, int]  # dot unit module -> cycles its self-check ran
+
+
+def check_weights_can_fit(net: Network, device) -> None:
+    """Refuse before drawing or loading weights that no memory of the device could hold (all of
+    BRAM, URAM and LUT RAM together), so that a huge network fails in a line, not out of memory."""
+    need = sum(weight_bits(net, layer) for layer in net.layers)
+    have = device.bram36 * 36 * 1024 + device.uram * 288 * 1024 + device.lutram_luts * 64
+    if need > have:
+        raise ArchError(f"{net.name}: its weights take {need / 1e6:.1f} Mbit, more than all of {device.name}'s "
+                        f"on-chip memory ({have / 1e6:.1f} Mbit); lutgen accel keeps every weight on chip")
 
 
 def choose_design(net: Network, device, limits, clock_mhz: float | None, show_progress: bool,

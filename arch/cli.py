@@ -77,7 +77,7 @@ def add_accel_parser(sub, parser_class) -> None:
 
 
 def run_accel(args, write_files) -> int:
-    from .accel import build_accel
+    from .accel import build_accel, check_weights_can_fit
     from .golden import load_params, random_params
 
     device = get_device(args.device)
@@ -93,6 +93,7 @@ def run_accel(args, write_files) -> int:
     show = sys.stderr.isatty()
     if show:
         print(f"quantizing {net.name} ...", file=sys.stderr)
+    check_weights_can_fit(net, device)
     params = load_params(net, args.weights, seed) if args.weights else random_params(net, seed)
 
     def progress(items, label):

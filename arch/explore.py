@@ -29,6 +29,7 @@ from .inputs import PATTERN, MapOf, Number, Pattern, Record, Text, Where, read_m
 from .network import MAX_BITS, MIN_BITS, ArchError, Layer, Network, total_macs
 from .hw.plan import load_sequencer_res
 from .resources import LayerCost, layer_cost
+from ..spec import SpecError
 
 # The default target clock per family: what the units' pipelining meets on each (see README, Timing).
 DEFAULT_CLOCK_MHZ = {"xcup": 300.0, "xc7": 200.0}
@@ -255,11 +256,17 @@ def layer_costs(net: Network, device: Device, clock_mhz: float, precision: Preci
     per_layer = []
     variants = layer_variants(net, precision)
     for layer, options in progress(list(zip(net.layers, variants)), f"costing {net.name} on {device.name}", show_progress):
-        costs = []
+        costs, refusals = [], []
         for variant, loss in options:
             within = net if variant == layer else net.with_layers([variant if x.name == layer.name else x for x in net.layers])
-            costs += [replace(layer_cost(within, variant, f, device, clock_mhz, weight_memory), loss=loss)
-                      for f in foldings(within, variant)]
+            for f in foldings(within, variant):
+                try:
+                    costs.append(replace(layer_cost(within, variant, f, device, clock_mhz, weight_memory), loss=loss))
+                except (SpecError, ValueError) as exc:  # a block beyond what lutgen builds (a mux, a FIFO row...)
+                    refusals.append(f"{f}: {exc}")
+        if not costs:
+            raise ArchError(f"layer {layer.name!r} cannot be built at any folding ({len(refusals)} tried); "
+                            f"the first: {refusals[0]}")
         per_layer.append(costs)
     return per_layer
 

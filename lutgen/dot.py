@@ -177,12 +177,19 @@ def _compress(spec: DotSpec, width: int, late: dict[int, list[Term]], terms: str
     return builder, sum_heap(builder, width, columns, constant, late, use_ilp=spec.search == "ilp")
 
 
+def _terms_text(spec: DotSpec, terms: str) -> str:
+    """What the heap holds, naming the lanes' multiplier where there is one."""
+    if terms == "heap":
+        return HEAP_TERMS[terms]
+    return f"{HEAP_TERMS[terms]} ({dict(lone_multiplier(spec.mul).meta)['construction']})"
+
+
 def _heap_netlist(spec: DotSpec, terms: str, sizing: bool = False) -> Netlist:
     builder, total = _compress(spec, spec.sum_bits, {}, terms, sizing)
     return builder.netlist(
         module_name(spec), inputs=_ports(spec), outputs=[("p", tuple(total))],
         output_signed=(("p", spec.mul.signed_out),),
-        meta=(("construction", terms), ("variant", f"carry-chain compressors over {HEAP_TERMS[terms]}"),
+        meta=(("construction", terms), ("variant", f"carry-chain compressors over {_terms_text(spec, terms)}"),
               ("lanes", spec.lanes)),
     )
 
@@ -235,14 +242,25 @@ def heap_mac(spec: DotSpec, terms: str = "heap", sizing: bool = False) -> Netlis
     return builder.netlist(
         module_name(spec), inputs=_ports(spec), outputs=[("acc", q)], ffs=ffs, clock="clk",
         scalar_inputs=CONTROL_INPUTS, output_signed=(("acc", mul.signed_out),),
-        meta=(("construction", terms), ("variant", f"carry-chain compressors over {HEAP_TERMS[terms]}, "
+        meta=(("construction", terms), ("variant", f"carry-chain compressors over {_terms_text(spec, terms)}, "
                                                    "accumulator in the heap"), ("lanes", spec.lanes)),
     )
 
 
+def sum_methods(spec: DotSpec) -> list[str]:
+    """The ways to sum that spec allows, in the order they are tried: the forced method, or all of them.
+
+    A forced construction (`--construction`) is each lane's multiplier, so only the
+    sums over lone products honour it: the gate heap has no lone multipliers.
+    """
+    if spec.method:
+        return [spec.method]
+    return [m for m in SUM_METHODS if not (spec.mul.construction and m == "heap")]
+
+
 def fused_macs(spec: DotSpec) -> list[str]:
-    """The heap forms a fused MAC may take: both, or the forced method's."""
-    return [m for m in HEAP_TERMS if spec.method in (None, m)]
+    """The heap forms a fused MAC may take: those of sum_methods."""
+    return [m for m in HEAP_TERMS if m in sum_methods(spec)]
 
 
 def products_floor(spec: DotSpec, out_bits: int, accumulate: bool) -> int:
@@ -298,8 +316,7 @@ def staged_sum(plain: DotSpec, stages: int) -> Netlist:
 @lru_cache(maxsize=256)
 def _best_plain_sum(spec: DotSpec) -> Netlist:
     """Built once per sum: the accumulating and pipelined units share it (netlists are immutable)."""
-    methods = [spec.method] if spec.method else list(SUM_METHODS)
-    built = _in_turn(spec, methods, lambda m: _checked(SUM_METHODS[m](spec)), lambda n: len(n.luts), spec.sum_bits, False)
+    built = _in_turn(spec, sum_methods(spec), lambda m: _checked(SUM_METHODS[m](spec)), lambda n: len(n.luts), spec.sum_bits, False)
     return min(built, key=lambda n: (len(n.luts), len(n.carries)))  # first of equals: heap
 
 
@@ -425,9 +442,8 @@ def dot_counts(spec: DotSpec) -> Counter:
     options = {"heap": lambda: heap_counts(mul, spec.lanes, "heap", spec.search),
                "products": lambda: heap_counts(mul, spec.lanes, "products", spec.search),
                "tree": lambda: tree_sum_counts(mul, spec.lanes)}
-    methods = [spec.method] if spec.method else list(SUM_METHODS)
     # the same choices as best_sum and build_dot, in the same order
-    found = _in_turn(spec, methods, lambda m: options[m](), lambda o: o[0]["lut_sites"], spec.sum_bits, False)
+    found = _in_turn(spec, sum_methods(spec), lambda m: options[m](), lambda o: o[0]["lut_sites"], spec.sum_bits, False)
     counts, shape = min(found, key=lambda o: (o[0]["lut_sites"], o[0]["carry_cells"]))
     counts = Counter(counts)
     if spec.acc_bits is not None:

@@ -19,8 +19,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing Debian packages: ${need_apt[*]}"
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    # wait (up to 10 min) for another apt or dpkg run to let go of its lock instead of failing at once
+    wait_lock=(-o DPkg::Lock::Timeout=600)
+    $SUDO apt-get "${wait_lock[@]}" update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${wait_lock[@]}" install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
 stamp="$VENV/.lutgen-installed"

@@ -125,3 +125,29 @@ def test_bad_dot_specs_are_refused(lanes, acc, message):
     with pytest.raises(SpecError) as caught:
         make_dot_spec(make_mul_spec(2, 2), lanes, acc)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("construction,w,a,accumulate", [
+    ("table", 2, 3, False), ("booth", 4, 4, True), ("array", 3, 3, False),
+])
+def test_a_forced_construction_is_every_lanes_multiplier(construction, w, a, accumulate):
+    """`lutgen dot --construction X`: the sum is over lone X multipliers (never the gate heap), exhaustively right."""
+    spec = make_dot_spec(make_mul_spec(w, a, True, False, "xcup", construction), 2, accumulate=accumulate)
+    netlist = build_dot(spec)
+    meta = dict(netlist.meta)  # a tree keeps its lanes' multiplier's meta; a products heap names it in its variant
+    assert (meta["construction"] == construction and "tree" in meta) or \
+        (meta["construction"] == "products" and f"lone products ({construction})" in meta["variant"]), meta
+    assert dot_counts(spec) == netlist_counts(netlist)
+    if accumulate:
+        return  # the accumulating form is covered by the counts; its sum is the combinational one's
+    everything = np.arange(1 << (2 * (w + a)))
+    w_word, a_word = everything & ((1 << 2 * w) - 1), everything >> (2 * w)
+    want = sum(to_signed((w_word >> (w * k)) & ((1 << w) - 1), w) * ((a_word >> (a * k)) & ((1 << a) - 1))
+               for k in range(2))
+    assert np.array_equal(run_comb(netlist, w=w_word, a=a_word)["p"], want)
+
+
+def test_a_forced_construction_that_does_not_apply_is_refused():
+    spec = make_dot_spec(make_mul_spec(4, 4, construction="table"), 8)
+    with pytest.raises(SpecError, match="construction 'table' does not apply to 4x4"):
+        build_dot(spec)

@@ -379,6 +379,27 @@ def test_networks_beyond_what_lutgen_builds_are_refused_in_a_line(bench):
     assert snapshot(bench.work) == bench.before
 
 
+@pytest.mark.parametrize("option,value,message", [
+    ("--seed", "-1", "--seed must be a whole number from 0 to 4294967295, got -1"),
+    ("--seed", str(2**32), "--seed must be a whole number from 0 to 4294967295, got 4294967296"),
+    ("--seed", "1.5", "--seed must be a whole number from 0 to 4294967295, got '1.5'"),
+    ("--clock", "inf", "--clock must be a finite number above 0 and at most 2000, got 'inf'"),
+    ("--lut-limit", "nan", "--lut-limit must be a finite number above 0 and at most 1, got 'nan'"),
+])
+def test_bad_accel_options_are_refused_in_a_line(bench, option, value, message):
+    code, out, err = bench.cli("accel", "--net", bench.tiny, "--device", "xc7z020", option, value)
+    assert (code, out, err) == (2, "", f"lutgen: error: {message}\n")
+    assert snapshot(bench.work) == bench.before
+
+
+@pytest.mark.parametrize("command", [["arch", "report"], ["arch", "explore"]])
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e400", "0"])
+def test_bandwidth_must_be_finite_so_the_json_report_stays_json(bench, command, value):
+    code, out, err = bench.cli(*command, "--net", bench.tiny, "--device", "xc7z020", f"--bandwidth={value}")
+    assert (code, out) == (2, "") and err == f"lutgen: error: --bandwidth must be a finite number above 0, got {value!r}\n"
+    assert snapshot(bench.work) == bench.before
+
+
 def test_shipped_configs_still_load():
     from lutgen.arch.cli import load_network
     from lutgen.arch.precision import load_precision

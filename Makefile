@@ -3,7 +3,7 @@
 #   make test   run the whole test suite
 VENV ?= .venv
 
-.PHONY: setup pe test bench clean
+.PHONY: setup pe test quick bench clean
 setup:
 	@VENV=$(VENV) scripts/setup.sh
 
@@ -12,6 +12,10 @@ pe: setup
 
 test: setup
 	$(VENV)/bin/python -m pytest -q
+
+# the quick tier while working: no simulation, formal proof or synthesis
+quick: setup
+	$(VENV)/bin/python -m pytest -q -m "not sim and not formal and not synth"
 
 bench: setup
 	$(VENV)/bin/python benchmarks/luts.py

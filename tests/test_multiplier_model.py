@@ -118,7 +118,7 @@ def test_choice_is_the_cheapest():
     [
         ("table", 2, 2, False, 2),
         ("table", 3, 3, False, 5),
-        ("array", 3, 5, False, 9),  # (w-1)*a+1 (DESIGN.md), less the low AND and the second chain's lowest position on spare O5s
+        ("array", 3, 5, False, 9),  # the fused-AND array's (w-1)*a+1, less the low AND and the second chain's lowest position on spare O5s
         ("array", 4, 4, False, 10),
         ("array", 8, 8, False, 50),  # each chain after the first starts one higher
         ("booth", 8, 8, True, 39),  # 4 rows of 10, (a+2)*ceil(w/2), less the first chain's lowest position

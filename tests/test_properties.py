@@ -1,12 +1,13 @@
 """Property tests: random multipliers and dot products, any construction and family, equal the integer model."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
-from lutgen.constructions import CONSTRUCTION_NAMES, candidates
+from lutgen.constructions import CONSTRUCTION_NAMES, build_multiplier, candidates
 from lutgen.dot import SUM_METHODS, build_dot, dot_counts, netlist_counts
 from lutgen.simulate import run_comb
-from lutgen.spec import DotSpec, MulSpec
+from lutgen.spec import DotSpec, MulSpec, SpecError
 
 from reference import as_value
 
@@ -23,7 +24,12 @@ def test_random_multiplier_matches_integer_product(w, a, signed_w, signed_a, fam
     w_in = rng.integers(0, 1 << w, 500)
     a_in = rng.integers(0, 1 << a, 500)
     expected = as_value(w_in, w, signed_w) * as_value(a_in, a, signed_a)
-    for netlist in candidates(spec):  # empty when the forced construction does not apply
+    built = candidates(spec)
+    if not built:  # the forced construction does not apply to these widths: it must be refused, in words
+        with pytest.raises(SpecError, match=f"construction '{construction}' does not apply to {w}x{a}"):
+            build_multiplier(spec)
+        return
+    for netlist in built:
         assert dict(netlist.meta)["construction"] == construction
         assert np.array_equal(run_comb(netlist, w=w_in, a=a_in)["p"], expected)
 

@@ -376,7 +376,7 @@ class NetlistBuilder:
         The host keeps its O6 function and net; with I5 tied to VCC it and the
         term share at most five inputs (the vendor's two independent functions).
         A LUT off the carry chains comes first: on a chain, the O5 leaves the
-        slice beside the position's sum, which DESIGN.md's site rules allow (as
+        slice beside the position's sum, which lutgen's site rules (lutgen/pack.py) allow (as
         for the ternary adder's carry-save bit) but real output muxes may not.
         Last come chain LUTs whose O5 feeds DI with a plain-net addend, which
         DI then takes through the bypass instead.

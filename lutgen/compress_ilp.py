@@ -52,7 +52,7 @@ POSITIONS = {
     "t_ggp": ("ternary", 2, 1),  # first positions only (FIRST_ONLY); last of its family, so that chains going on take the others
     "f_ggp": ("full_adder", 2, 1), "f_gpp": ("full_adder", 1, 2), "f_ppp": ("full_adder", 0, 3),
 }
-FAMILIES = ("binary", "ternary", "full_adder")
+POSITION_KINDS = ("binary", "ternary", "full_adder")  # not the device families of lutgen.target
 CARRIES_AT_END = {"binary": 1, "ternary": 2, "full_adder": 1}
 ON_CHAIN = ("binary", "ternary")  # the families with a carry-in and a carry-out
 FIRST_ONLY = ("t_ggp",)
@@ -95,7 +95,7 @@ def plan(width: int, gates: tuple[int, ...], plain: tuple[int, ...], stages: int
     # a stage moves bits at most one column up: stage s has positions only where bits can be
     reach = [range(filled[0], min(width, filled[-1] + 1 + s)) for s in range(stages)]
     x = {(s, c, t): integer() for s in range(stages) for c in reach[s] for t in POSITIONS}
-    ends = {(s, c, f): integer() for s in range(stages) for c in reach[s] for f in FAMILIES}
+    ends = {(s, c, f): integer() for s in range(stages) for c in reach[s] for f in POSITION_KINDS}
     carry_ins = {(s, c, f): integer() for s in range(stages) for c in reach[s] for f in ON_CHAIN} if stage_carry_ins else {}
     g: dict[int, object] = {c: gates[c] for c in range(width)}
     p: dict[int, object] = {c: plain[c] for c in range(width)}
@@ -107,7 +107,7 @@ def plan(width: int, gates: tuple[int, ...], plain: tuple[int, ...], stages: int
     for s in range(stages):
         g_next, p_next, k_next = dict(g), dict(p), dict(k)
         for c in reach[s]:
-            for f in FAMILIES:
+            for f in POSITION_KINDS:
                 solver.addConstr(ends[s, c, f] <= count(s, c, f))
                 goes_on = f != "full_adder" and c + 1 < width and c + 1 in reach[s]
                 if goes_on:  # chains that go on find a position of their family in the column above
@@ -133,7 +133,7 @@ def plan(width: int, gates: tuple[int, ...], plain: tuple[int, ...], stages: int
             p_next[c] = p_next[c] - used_p - used_ci + solver.qsum([x[s, c, t] for t in POSITIONS])
             k_next[c] = k_next[c] - used_k
             if c + 1 < width:  # a chain that ends gives its carry (and its carry-save bit) to the column above
-                p_next[c + 1] = p_next[c + 1] + solver.qsum([CARRIES_AT_END[f] * ends[s, c, f] for f in FAMILIES])
+                p_next[c + 1] = p_next[c + 1] + solver.qsum([CARRIES_AT_END[f] * ends[s, c, f] for f in POSITION_KINDS])
                 k_next[c + 1] = k_next[c + 1] + solver.qsum([ends[s, c, f] for f in ON_CHAIN])
         g, p, k = g_next, p_next, k_next
     in_adder = {c: solver.addBinary() for c in range(width)}
@@ -189,7 +189,7 @@ def _chains(width: int, s: int, value: dict, ended: dict, fed: dict) -> tuple[Ch
     Of the chains that start in a column, the first ones the program feeds take a carry-in.
     """
     done: list[Chain] = []
-    for family in FAMILIES:
+    for family in POSITION_KINDS:
         open_chains: list[tuple[bool, list[Position]]] = []
         for c in range(width):
             here = [Position(c, POSITIONS[t][1], POSITIONS[t][2])

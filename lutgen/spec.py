@@ -18,6 +18,10 @@ MAX_PIPELINE = 8
 DEFAULT_ACC_DEPTH_LOG2 = 10  # the default accumulator holds 2**10 products without overflow
 
 
+DOT_METHODS = (None, "heap", "products", "tree")  # how a dot product sums its lanes (lutgen.dot); None: the fewest LUTs
+STAGE_SEARCHES = ("ilp", "greedy")  # how its heap's compression stages are chosen (lutgen.compress)
+
+
 class SpecError(ValueError):
     """Bad user input; the message is one line, fit to print as it is."""
 
@@ -82,6 +86,12 @@ class DotSpec:
     # stages where the heap is small enough (lutgen.compress_ilp), "greedy" only the greedy
     # ones (the architecture layer, which costs and builds hundreds of units, uses these)
     search: str = "ilp"
+
+    def __post_init__(self):
+        if self.method not in DOT_METHODS:
+            raise SpecError(f"unknown sum method {self.method!r}; choose one of: {', '.join(map(str, DOT_METHODS[1:]))} (or None)")
+        if self.search not in STAGE_SEARCHES:
+            raise SpecError(f"unknown stage search {self.search!r}; choose one of: {', '.join(STAGE_SEARCHES)}")
 
     def sum_range(self) -> tuple[int, int]:
         lo, hi = self.mul.product_range()

@@ -151,3 +151,13 @@ def test_a_forced_construction_that_does_not_apply_is_refused():
     spec = make_dot_spec(make_mul_spec(4, 4, construction="table"), 8)
     with pytest.raises(SpecError, match="construction 'table' does not apply to 4x4"):
         build_dot(spec)
+
+
+def test_the_spec_knows_every_sum_method_and_refuses_others():
+    from lutgen.spec import DOT_METHODS
+
+    assert set(SUM_METHODS) == set(DOT_METHODS) - {None}
+    with pytest.raises(SpecError, match="unknown sum method 'heaps'"):
+        replace(make_dot_spec(make_mul_spec(2, 2), 2), method="heaps")
+    with pytest.raises(SpecError, match="unknown stage search 'exact'"):
+        replace(make_dot_spec(make_mul_spec(2, 2), 2), search="exact")

@@ -70,6 +70,17 @@ def test_conv_matches_a_plain_loop():
                 assert out[o, y, x] == min(max(v, fmt.low), fmt.high)
 
 
+def test_conv_sum_in_floats_equals_the_integer_sum():
+    """The golden conv's float64 product (taken while its partial sums are below 2**53) equals int64 einsum,
+    and past that bound it falls back to the integers."""
+    from lutgen.arch.golden import _conv_sum
+    rng = np.random.default_rng(9)
+    for high, k in ((256, 3), (1 << 20, 1), (1 << 24, 3)):  # the last past 2**53: integers
+        win = rng.integers(0, high, (5, 4, 3, k, k))
+        w = rng.integers(-high, high, (6, 5, k, k))
+        assert np.array_equal(_conv_sum(win, w), np.einsum("chwrs,ocrs->ohw", win, w))
+
+
 def test_tensor_readers_must_agree_on_a_width():
     with pytest.raises(ArchError, match="read at different widths"):
         tensor_formats(build_network("x", Shape(3, 4, 4), [

@@ -32,7 +32,7 @@ from .hw.compute import (ComputeHw, compute_module, mux_name, requant_name, requ
 from .hw.lanes import lanes_module
 from .hw.memory import hex_rows
 from .hw.plan import AccelHw, ident, plan_accel, unit_module
-from .hw.top import load_beats, top_module
+from .hw.top import load_beats, readmem_groups_of, top_module
 from .network import ArchError, Network, weight_bits
 from .report import design_dict, report_stem, text_report, to_json
 from .resources import cost_of
@@ -297,8 +297,9 @@ def _top_header(top: str, hw: AccelHw, design: Design) -> list[str]:
         lines += ["  ld_*: weight load into the UltraRAM memories, before the first frame: 64-bit beats,",
                   "       weights/load_stream.hex in order (memory by memory, word by word, low bits first);",
                   "       s_ready stays low until the last beat is taken"]
-    lines.append("Block RAM weights load {WEIGHTS_DIR, \"/<file>.hex\"} with $readmemh: WEIGHTS_DIR is the weights/ folder")
-    lines.append("as the tool running sees it (default \"weights\": run from this folder, or override the parameter).")
+    if readmem_groups_of(hw):
+        lines.append("Block RAM weights load {WEIGHTS_DIR, \"/<file>.hex\"} with $readmemh: WEIGHTS_DIR is the weights/ folder")
+        lines.append("as the tool running sees it (default \"weights\": run from this folder, or override the parameter).")
     return lines
 
 

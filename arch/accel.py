@@ -24,6 +24,7 @@ from lutgen.rtl import PRIMITIVES, prim_files
 from lutgen.selfcheck import check_mac
 from lutgen.spec import DotSpec
 
+from . import dropin
 from .explore import Design, assemble, describe_over, explore
 from .golden import LayerParams
 from .hw.compute import (ComputeHw, compute_module, mux_name, requant_name, requant_netlist, rom_name,
@@ -31,12 +32,15 @@ from .hw.compute import (ComputeHw, compute_module, mux_name, requant_name, requ
 from .hw.lanes import lanes_module
 from .hw.memory import hex_rows
 from .hw.plan import AccelHw, ident, plan_accel, unit_module
-from .hw.top import load_beats, top_module
+from .hw.top import load_beats, readmem_groups_of, top_module
 from .network import ArchError, Network, weight_bits
 from .report import design_dict, report_stem, text_report, to_json
 from .resources import cost_of
 
-STREAM_BLOCKS = ("stream/lutgen_fifo.v", "stream/lutgen_line_buffer.v", "stream/lutgen_fork.v")
+STREAM_BLOCKS = ("stream/lutgen_fifo.v", "stream/lutgen_line_buffer.v", "stream/lutgen_fork.v",
+                 "stream/lutgen_stream_pack.v")
+STREAM_WIDTH = 64  # default bits of an s_data / m_data beat
+STREAM_WIDTH_RANGE = (8, 4096)
 
 
 def rtl_lib_dir() -> Path:
@@ -79,7 +83,8 @@ def choose_design(net: Network, device, limits, clock_mhz: float | None, show_pr
 def design_of(hw: AccelHw, chosen: Design) -> Design:
     """The chosen design, recounted from the plan with its weights."""
     costs = [cost_of(hw.net, u.layer, c.folding, u) for u, c in zip(hw.units, chosen.costs, strict=True)]
-    return assemble(hw.net, chosen.device, costs, chosen.limits, chosen.clock_mhz, chosen.bandwidth_gbytes_s)
+    return assemble(hw.net, chosen.device, costs, chosen.limits, chosen.clock_mhz, chosen.bandwidth_gbytes_s,
+                    ports=hw.ports)
 
 
 def pe_specs(hw: AccelHw) -> list[DotSpec]:
@@ -144,12 +149,28 @@ def _weight_files(hw: AccelHw) -> dict[str, str]:
     return files
 
 
+def check_stream_width(name: str, value) -> int:
+    """--in-width / --out-width: a whole number of bits from 8 to 4096."""
+    low, high = STREAM_WIDTH_RANGE
+    try:
+        bits = int(str(value), 10)
+    except ValueError:
+        bits = None
+    if bits is None or not low <= bits <= high:
+        raise ArchError(f"{name} must be an integer from {low} to {high}, got {str(value)!r}")
+    return bits
+
+
 def build_accel(net: Network, device, params: dict[str, LayerParams], limits, clock_mhz: float | None,
-                progress=lambda items, label: items, weight_memory: str = "auto") -> Accel:
+                progress=lambda items, label: items, weight_memory: str = "auto", in_width: int = STREAM_WIDTH,
+                out_width: int = STREAM_WIDTH) -> Accel:
+    in_width = check_stream_width("--in-width", in_width)
+    out_width = check_stream_width("--out-width", out_width)
     chosen = choose_design(net, device, limits, clock_mhz, show_progress=False, weight_memory=weight_memory)
     foldings = {c.layer: c.folding for c in chosen.costs}
     top = f"{ident(net.name)}_accel"
-    hw = plan_accel(net, foldings, params, device, chosen.clock_mhz, top, progress, weight_memory)
+    hw = plan_accel(net, foldings, params, device, chosen.clock_mhz, top, progress, weight_memory, in_width,
+                    out_width)
     design = design_of(hw, chosen)
     if not design.fits:
         raise ArchError(f"{net.name} does not fit {device.name} with its weights: {describe_over(design)}")
@@ -192,10 +213,29 @@ def build_accel(net: Network, device, params: dict[str, LayerParams], limits, cl
     files["filelist_behavioural.f"] = _filelist(prim_paths + behav_paths + common)
     files[f"{report_stem(net, device)}.json"] = to_json(report)
     files["report.txt"] = text_report(report) + "\n"
-    files["build.tcl"] = vivado_script(top, device, design)
+    files["build.tcl"] = dropin.vivado_script(top, device.part)
+    files["synth.tcl"] = dropin.yosys_script(top, device.family)
     files["constraints.xdc"] = constraints(design)
+    files.update(_dropin_files(hw, params, report, device, prim_paths, pe_paths, behav_paths, common, files))
     _check_module_names(files)
     return Accel(design, hw, top, files, checks)
+
+
+def _dropin_files(hw: AccelHw, params, report: dict, device, prim_paths, pe_paths, behav_paths, common,
+                  files: dict[str, str]) -> dict[str, str]:
+    """The test bench and its golden vectors, the FuseSoC core and the folder's README."""
+    ins, outs = dropin.golden_vectors(hw, params)
+    loads = len(load_beats(hw))
+    out = {"vectors/in_beats.hex": dropin.hex_text(ins, hw.in_width),
+           "vectors/out_beats.hex": dropin.hex_text(outs, hw.out_width),
+           f"tb/tb_{hw.top}.v": dropin.testbench(hw, len(ins), len(outs), loads, dropin.VECTOR_FRAMES)}
+    name = f"lutgen:accel:{ident(hw.net.name)}:0.1.0"
+    groups = {"prims": prim_paths, "pe": pe_paths, "behavioural": behav_paths, "common": common,
+              "weights": sorted(p for p in files if p.startswith("weights/")), "tb": [f"tb/tb_{hw.top}.v"],
+              "vectors": ["vectors/in_beats.hex", "vectors/out_beats.hex"]}
+    out[f"{ident(hw.net.name)}_accel.core"] = dropin.core_file(name, hw.top, device.part, device.family, groups)
+    out["README.md"] = dropin.readme(hw, report, name, device.part, loads, dropin.VECTOR_FRAMES)
+    return out
 
 
 def _check_module_names(files: dict[str, str]) -> None:
@@ -210,19 +250,6 @@ def _check_module_names(files: dict[str, str]) -> None:
             if module in seen:
                 raise ArchError(f"{seen[module]} and {path} would both define module {module!r}; rename the layer")
             seen[module] = path
-
-
-def vivado_script(top: str, device, design: Design) -> str:
-    return (f"# Vivado: vivado -mode batch -source build.tcl (from this folder)\n"
-            f"# Synthesizes {top} out of context for {device.part} and writes utilisation and timing reports.\n"
-            f"set part {device.part}\n"
-            "set files [open filelist_synth.f]\n"
-            "foreach path [split [read $files] \"\\n\"] { if {$path ne \"\"} { read_verilog $path } }\n"
-            "close $files\n"
-            "read_xdc constraints.xdc\n"
-            f"synth_design -top {top} -part $part -mode out_of_context\n"
-            "report_utilization -file utilization.txt\n"
-            "report_timing_summary -file timing.txt\n")
 
 
 def constraints(design: Design) -> str:
@@ -244,28 +271,35 @@ def _layer_header(unit) -> str:
 
 def _top_header(top: str, hw: AccelHw, design: Design) -> list[str]:
     net = hw.net
-    fin = hw.formats["input"]
-    out_unit = next(u for u in hw.units if u.layer.name == hw.output)
-    fout = out_unit.out_format
-    s0, s1 = net.input_shape, out_unit.out_shape
+    fin, fout = hw.formats["input"], hw.out_unit.out_format
+    s0, s1 = net.input_shape, hw.out_unit.out_shape
+    ports = hw.ports
+    sign = {False: "unsigned", True: "signed"}
     lines = [
         f"{top}: layer-pipelined dataflow accelerator for {net.name}, generated by lutgen accel",
         f"device {design.device.name}; {hw.ii} cycles per frame in steady state (bottleneck "
-        f"{design.bottleneck().layer}); clock {design.clock_met_mhz:.1f} MHz (estimate)",
+        f"{design.bottleneck_name()}); clock {design.clock_met_mhz:.1f} MHz (estimate)",
         "",
         "Streams are AXI-Stream style: a beat moves when valid && ready; valid holds until taken.",
-        "  s_*: input pixels, raster order (row 0 first, left to right), frames back to back;",
-        f"       one beat = one pixel of {s0.c} channels, channel c at s_data[c*{fin.bits} +: {fin.bits}], "
-        f"{fin.bits}-bit {'signed' if fin.signed else 'unsigned'}; {s0.h}x{s0.w} beats per frame",
-        f"  m_*: output pixels, same order; {s1.c} channels, channel c at m_data[c*{fout.bits} +: {fout.bits}], "
-        f"{fout.bits}-bit {'signed' if fout.signed else 'unsigned'}; {s1.h}x{s1.w} beats per frame",
+        "  A pixel word holds its channels side by side, channel c at bits [c*B +: B]; it travels in",
+        "  ceil(pixel bits / beat bits) beats, low bits first (channel 0 in the lowest bits of the first",
+        "  beat), each pixel starting a new beat; the last beat's bits above the pixel: ignored on s_data,",
+        "  zero on m_data.",
+        f"  s_*: input pixels, raster order (row 0 first, left to right), frames back to back; {s0.c} channels of",
+        f"       {fin.bits}-bit {sign[fin.signed]} ({hw.in_pixel_bits} bits) in {ports['in_beats_per_pixel']} beat(s) "
+        f"of {hw.in_width} bits; {s0.h}x{s0.w} pixels per frame",
+        f"  m_*: output pixels, same order; {s1.c} channels of {fout.bits}-bit {sign[fout.signed]} "
+        f"({hw.out_pixel_bits} bits) in {ports['out_beats_per_pixel']} beat(s) of {hw.out_width} bits; "
+        f"{s1.h}x{s1.w} pixels per frame",
         "  rst: synchronous, active high; clears every stream (not the weight memories)",
     ]
     if hw.loads:
         lines += ["  ld_*: weight load into the UltraRAM memories, before the first frame: 64-bit beats,",
                   "       weights/load_stream.hex in order (memory by memory, word by word, low bits first);",
                   "       s_ready stays low until the last beat is taken"]
-    lines.append("Block RAM weights load weights/*.hex with $readmemh: simulate and synthesize from this directory.")
+    if readmem_groups_of(hw):
+        lines.append("Block RAM weights load {WEIGHTS_DIR, \"/<file>.hex\"} with $readmemh: WEIGHTS_DIR is the weights/ folder")
+        lines.append("as the tool running sees it (default \"weights\": run from this folder, or override the parameter).")
     return lines
 
 

@@ -55,6 +55,7 @@ def add_parsers(sub, parser_class) -> None:
 ACCEL_EXAMPLES = """\
 examples:
   lutgen accel --net resnet18 --device xcvu9p -o build/resnet18
+  lutgen accel --net arch/configs/small.json --device xczu7ev --in-width 8 --out-width 16 -o build/small
   lutgen accel --net mynet.yaml --precision widths.json --device xc7z020 --weights trained.npz -o build/mynet
 """
 
@@ -74,17 +75,23 @@ def add_accel_parser(sub, parser_class) -> None:
     p.add_argument("--weight-memory", default="auto", choices=STYLES,
                    help="where the weights live: auto (the cheapest share of the device), lut (ROMs in LUTs, up to "
                         "256 words), bram (block RAM) or uram (UltraRAM, loaded through the weight-load port)")
+    p.add_argument("--in-width", default="64", metavar="BITS",
+                   help="bits of an s_data beat, 8..4096 (default 64): a pixel in ceil(pixel bits / BITS) beats, low bits first")
+    p.add_argument("--out-width", default="64", metavar="BITS",
+                   help="bits of an m_data beat, 8..4096 (default 64): a pixel in ceil(pixel bits / BITS) beats, low bits first")
     p.add_argument("-o", "--out", default="lutgen_accel", metavar="DIR", help="output directory (default ./lutgen_accel)")
 
 
 def run_accel(args, write_files) -> int:
-    from .accel import build_accel, check_weights_can_fit
+    from .accel import build_accel, check_stream_width, check_weights_can_fit
     from .golden import load_params, random_params
 
     device = get_device(args.device)
     clock = None if args.clock is None else _positive_float("--clock", args.clock, 2000)
     limits = Limits(lut=_positive_float("--lut-limit", args.lut_limit, 1.0))
     seed = _seed(args.seed)
+    in_width = check_stream_width("--in-width", args.in_width)
+    out_width = check_stream_width("--out-width", args.out_width)
     net = load_network(args.net)
     if args.precision:
         net = load_precision(net, args.precision)
@@ -98,7 +105,7 @@ def run_accel(args, write_files) -> int:
         from .explore import progress as bar
         return bar(items, label, show)
 
-    accel = build_accel(net, device, params, limits, clock, progress, args.weight_memory)
+    accel = build_accel(net, device, params, limits, clock, progress, args.weight_memory, in_width, out_width)
     written = write_files(args.out, accel.files)
     report = json.loads(accel.files[f"{report_stem(net, device)}.json"])
     print(text_report(report))

@@ -51,10 +51,21 @@ class Design:
     spilled: list[str] = field(default_factory=list)
     spilled_bits: int = 0
     loss: float = 0.0  # total accuracy proxy of the chosen widths
+    ports: dict = field(default_factory=dict)  # lutgen accel: the top's stream ports (arch.hw.plan.AccelHw.ports)
+
+    @property
+    def stream_cycles(self) -> int:
+        """Cycles per frame the narrower of the top's streams needs: one beat a cycle."""
+        return self.ports.get("cycles", 0)
 
     @property
     def ii(self) -> int:
-        return max(c.cycles for c in self.costs)
+        return max(max(c.cycles for c in self.costs), self.stream_cycles)
+
+    def bottleneck_name(self) -> str:
+        """The slowest layer, or the stream ports when one beat a cycle is slower still."""
+        slowest = self.bottleneck()
+        return "stream ports" if self.stream_cycles > slowest.cycles else slowest.layer
 
     @property
     def fmax_mhz(self) -> float:
@@ -106,9 +117,15 @@ class Design:
 
 
 def assemble(net: Network, device: Device, costs: list[LayerCost], limits: Limits, clock_mhz: float,
-             bandwidth: float) -> Design:
-    """Add up a choice of foldings; spill weight memories off chip while BRAM or URAM is over budget."""
+             bandwidth: float, ports: dict | None = None) -> Design:
+    """Add up a choice of foldings (and, from lutgen accel, the top's stream adapters: `ports` holds their
+    "res" and "cycles"); spill weight memories off chip while BRAM or URAM is over budget."""
     usage = {"LUT": 0, "FF": 0, "BRAM36": 0, "URAM": 0, "DSP": 0, "CARRY": 0}
+    ports = ports or {}
+    if "res" in ports:
+        usage["LUT"] += ports["res"].lut
+        usage["FF"] += ports["res"].ff
+        usage["CARRY"] += ports["res"].carry
     for c in costs:
         usage["LUT"] += c.lut
         usage["FF"] += c.ff
@@ -119,7 +136,7 @@ def assemble(net: Network, device: Device, costs: list[LayerCost], limits: Limit
     usage["LUT"] += loader.lut
     usage["FF"] += loader.ff
     usage["CARRY"] += loader.carry
-    design = Design(net, device, limits, clock_mhz, bandwidth, costs, usage)
+    design = Design(net, device, limits, clock_mhz, bandwidth, costs, usage, ports=ports)
     limit = design.budget
     spillable = sorted(
         (c for c in costs if c.weight_memory.bram36 or c.weight_memory.uram),

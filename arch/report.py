@@ -68,7 +68,7 @@ def design_dict(design: Design) -> dict:
         "timing_model": model_of(device.family).source,
         "offchip_bandwidth_gbytes_s": design.bandwidth_gbytes_s,
         "ii_cycles": design.ii,
-        "bottleneck": design.bottleneck().layer,
+        "bottleneck": design.bottleneck_name(),
         "fps": design.fps,
         "compute_fps": design.compute_fps,
         "bandwidth_fps": design.bandwidth_fps,
@@ -86,7 +86,14 @@ def design_dict(design: Design) -> dict:
         "float32_parameter_bits": FLOAT_BITS * params,
         "memory_reduction": FLOAT_BITS * params / param_bits if param_bits else 0.0,
         "layers": layers,
+        **({"stream_ports": _ports_dict(design.ports)} if design.ports else {}),
     }
+
+
+def _ports_dict(ports: dict) -> dict:
+    """The top's stream ports: widths, beats per pixel, per frame, and the adapters' cells."""
+    r = ports["res"]
+    return {k: v for k, v in ports.items() if k != "res"} | {"lut": r.lut, "ff": r.ff, "carry": r.carry}
 
 
 def parameter_count(net) -> int:
@@ -125,6 +132,12 @@ def text_report(report: dict) -> str:
         + (f"; off-chip weights cap it at {report['bandwidth_fps']:.1f}" if report["bandwidth_fps"] else "")
         + ")"
     )
+    if "stream_ports" in report:
+        sp = report["stream_ports"]
+        lines.append(f"streams  s_data {sp['in_width']} bits ({sp['in_beats_per_pixel']} beat(s) a pixel, "
+                     f"{sp['in_beats_per_frame']:,} a frame), m_data {sp['out_width']} bits "
+                     f"({sp['out_beats_per_pixel']} beat(s) a pixel, {sp['out_beats_per_frame']:,} a frame); "
+                     f"adapters LUT {sp['lut']:,}, FF {sp['ff']:,} (in the usage below)")
     lines.append(f"TOps/s   {report['tops']:.3f}  (2 ops per MAC, {report['macs_per_frame'] / 1e9:.3f} GMAC per frame)")
     lines.append("usage    " + ", ".join(
         f"{r} {u[r]:,g} of {b[r]:,} allowed ({100 * util[r]:.1f} % of device)" for r in ("LUT", "FF", "BRAM36", "URAM")

@@ -70,6 +70,17 @@ def test_conv_matches_a_plain_loop():
                 assert out[o, y, x] == min(max(v, fmt.low), fmt.high)
 
 
+def test_conv_sum_in_floats_equals_the_integer_sum():
+    """The golden conv's float64 product (taken while its partial sums are below 2**53) equals int64 einsum,
+    and past that bound it falls back to the integers."""
+    from lutgen.arch.golden import _conv_sum
+    rng = np.random.default_rng(9)
+    for high, k in ((256, 3), (1 << 20, 1), (1 << 24, 3)):  # the last past 2**53: integers
+        win = rng.integers(0, high, (5, 4, 3, k, k))
+        w = rng.integers(-high, high, (6, 5, k, k))
+        assert np.array_equal(_conv_sum(win, w), np.einsum("chwrs,ocrs->ohw", win, w))
+
+
 def test_tensor_readers_must_agree_on_a_width():
     with pytest.raises(ArchError, match="read at different widths"):
         tensor_formats(build_network("x", Shape(3, 4, 4), [
@@ -88,10 +99,27 @@ def pack(pixels: np.ndarray, bits: int) -> list[int]:
     return [sum(int(v) << (k * bits) for k, v in enumerate(row)) for row in flat.tolist()]
 
 
-def emit_and_vectors(tmp_path, frames, net=None, device="xc7z020", weight_memory="auto", limits=Limits()):
+def beats(pixels: list[int], pixel_bits: int, beat_bits: int) -> list[int]:
+    """The documented stream format, written out again: each pixel low bits first in ceil(bits / beat) beats."""
+    n = -(-pixel_bits // beat_bits)
+    return [(p >> (beat_bits * k)) % (1 << beat_bits) for p in pixels for k in range(n)]
+
+
+def test_stream_beats_put_channel_0_low_in_the_first_beat_and_pad_the_last_with_zeros():
+    from lutgen.arch.dropin import beats_of
+    pixel = pack(np.array([[[0x1]], [[0x2]], [[0x3]]]), 8)[0]  # 3 channels of 8 bits
+    assert pixel == 0x030201
+    assert beats_of([pixel], 24, 16) == beats([pixel], 24, 16) == [0x0201, 0x0003]
+    assert beats_of([pixel, pixel], 24, 8) == [1, 2, 3, 1, 2, 3]
+    assert beats_of([pixel], 24, 64) == [0x030201]
+
+
+def emit_and_vectors(tmp_path, frames, net=None, device="xc7z020", weight_memory="auto", limits=Limits(),
+                     in_width=64, out_width=64):
     net = net or small_net()
     params = random_params(net, seed=3)
-    accel = build_accel(net, get_device(device), params, limits, 200.0, weight_memory=weight_memory)
+    accel = build_accel(net, get_device(device), params, limits, 200.0, weight_memory=weight_memory,
+                        in_width=in_width, out_width=out_width)
     out = tmp_path / "accel"
     write_files(out, accel.files)
     formats = tensor_formats(net)
@@ -102,8 +130,8 @@ def emit_and_vectors(tmp_path, frames, net=None, device="xc7z020", weight_memory
         s = net.input_shape
         image = rng.integers(fin.low, fin.high + 1, (s.c, s.h, s.w))
         result = run(net, params, image)[accel.plan.output]
-        inputs += pack(image, fin.bits)
-        outputs += pack(result, formats[accel.plan.output].bits)
+        inputs += beats(pack(image, fin.bits), accel.plan.in_pixel_bits, in_width)
+        outputs += beats(pack(result, formats[accel.plan.output].bits), accel.plan.out_pixel_bits, out_width)
     (out / "vectors.json").write_text(json.dumps({"inputs": inputs, "outputs": outputs, "frames": frames}))
     return accel, out
 
@@ -131,7 +159,12 @@ def test_accelerator_behavioural_view_is_bit_exact_and_keeps_the_predicted_pace(
 
 @pytest.mark.sim
 def test_downsampling_block_with_projection_shortcut_and_avgpool(tmp_path):
-    accel, out = emit_and_vectors(tmp_path, 3, downsampling_net())
+    """Through narrow streams (a pixel in 3 beats of 8 bits, out in beats of 16): bit-exact, and the input beats,
+    one a cycle, set the pace the model predicts."""
+    accel, out = emit_and_vectors(tmp_path, 3, downsampling_net(), in_width=8, out_width=16)
+    ports = accel.plan.ports
+    assert ports["in_beats_per_pixel"] == 3 and ports["out_beats_per_pixel"] == -(-ports["out_pixel_bits"] // 16)
+    assert accel.plan.ii == ports["cycles"] == 3 * 16 * 16 > max(u.cycles for u in accel.plan.units)
     result = simulate(out, accel, "filelist_behavioural.f", 3, True)
     assert abs(result["cycles_per_frame"] - accel.plan.ii) <= 0.05 * accel.plan.ii
 

@@ -17,7 +17,8 @@ from lutgen.arch.device import Limits, get_device
 from lutgen.arch.golden import random_params
 from lutgen.arch.hw.plan import unit_module, unit_res
 from lutgen.arch.hw.res import Res
-from lutgen.arch.hw.stream import fifo_res, fork_res, line_buffer_res
+from lutgen.arch.hw.stream import (fifo_res, fork_res, line_buffer_res, stream_in_instance, stream_in_res,
+                                   stream_out_instance, stream_out_res)
 from lutgen.arch.synth import synthesize
 
 from tools import need
@@ -92,6 +93,32 @@ def test_line_buffer_count(tmp_path, config):
 def test_fork_count(tmp_path, n):
     got = synth_block(tmp_path, "lutgen_fork", dict(WIDTH=16, N=n))
     close(fork_res(n), got, f"fork {n}")
+
+
+@pytest.mark.parametrize("side,pixel_bits,beat_bits", [("in", 24, 8), ("in", 100, 16), ("in", 3000, 64), ("in", 40, 7),
+                                                      ("out", 40, 8), ("out", 100, 9), ("out", 130, 64),
+                                                      ("out", 3000, 64)])
+def test_stream_adapter_count(tmp_path, side, pixel_bits, beat_bits):
+    """The top's width adapters, instanced as the top instances them (arch.hw.stream), synthesized alone."""
+    need("yosys", "native Yosys synthesizes the blocks (Debian package yosys)")
+    folder = tmp_path / f"{side}_{pixel_bits}_{beat_bits}"
+    folder.mkdir()
+    (folder / "lutgen_stream_pack.v").write_text((STREAM / "lutgen_stream_pack.v").read_text())
+    p, b = pixel_bits, beat_bits
+    if side == "in":
+        body = stream_in_instance(p, b, "s", "t").replace(f"    wire t_valid, t_ready;\n    wire [{p - 1}:0] t_data;\n", "")
+        ports = (f"input wire s_valid, output wire s_ready, input wire [{b - 1}:0] s_data, "
+                 f"output wire t_valid, input wire t_ready, output wire [{p - 1}:0] t_data")
+        counted = stream_in_res(p, b)
+    else:
+        body = stream_out_instance(p, b, "t", "m")
+        ports = (f"input wire t_valid, output wire t_ready, input wire [{p - 1}:0] t_data, "
+                 f"output wire m_valid, input wire m_ready, output wire [{b - 1}:0] m_data")
+        counted = stream_out_res(p, b)
+    (folder / "top.v").write_text(f"module top (input wire clk, input wire rst, {ports});\n{body}endmodule\n")
+    (folder / "files.f").write_text("lutgen_stream_pack.v\ntop.v\n")
+    got = synthesize(folder, "top", filelist="files.f", flatten=False)["totals"]
+    close(counted, got, f"stream {side} {pixel_bits} bits in beats of {beat_bits}")
 
 
 # -- units and the whole accelerator ---------------------------------------------------------------

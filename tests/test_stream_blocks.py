@@ -37,7 +37,9 @@ LINE_BUFFER_CONFIGS = [
     (8, 8, 6, 3, 1, 1, 1), (6, 8, 6, 3, 2, 1, 1), (8, 8, 6, 7, 2, 3, 1), (4, 5, 7, 3, 1, 0, 1), (8, 2, 16, 2, 1, 0, 1),
 ]
 # (ITEM_W, IN_LANES, OUT_LANES)
-STREAM_PACK_CONFIGS = [(8, 1, 4), (8, 4, 1), (3, 2, 6), (5, 6, 2), (4, 3, 3), (1, 1, 2), (7, 12, 3)]
+STREAM_PACK_CONFIGS = [(8, 1, 4), (8, 4, 1), (3, 2, 6), (5, 6, 2), (4, 3, 3), (1, 1, 2), (7, 12, 3),
+                       # as the accelerator's top uses it: one item a beat of the port, a pixel in N of them
+                       (16, 1, 3), (16, 5, 1), (9, 1, 2), (9, 2, 1)]
 
 
 def _wrapper(module: str, top: str, configs: list[dict], ports: list[tuple[str, str, Callable[[dict], int]]]) -> str:

@@ -330,8 +330,18 @@ def mux_name(ways: int, width: int) -> str:
     return f"lutgen_mux_{ways}x{width}"
 
 
+def row_name(mod: str, group: GroupHw, row: int) -> str:
+    return f"{mod}_w{group.bits}_r{row}.hex"
+
+
 def row_file(mod: str, group: GroupHw, row: int) -> str:
-    return f"weights/{mod}_w{group.bits}_r{row}.hex"
+    """The row's $readmemh file in the emitted folder."""
+    return f"weights/{row_name(mod, group, row)}"
+
+
+def readmem_groups(hw: ComputeHw) -> list[GroupHw]:
+    """The groups whose memories load their contents with $readmemh (block RAM), from WEIGHTS_DIR."""
+    return [g for g in hw.groups if g.memory.style == "bram"]
 
 
 def _v(bits: int, value: int) -> str:
@@ -450,7 +460,7 @@ def _memory_text(mod: str, hw: ComputeHw, group: GroupHw) -> str:
         mem = f"mem_{g}_r{r}"
         if m.style == "bram":
             lines.append(f"    (* rom_style = \"block\" *) reg [{w - 1}:0] {mem} [0:{m.row_depth - 1}];\n"
-                         f"    initial $readmemh(\"{row_file(mod, group, r)}\", {mem});\n")
+                         f"    initial $readmemh({{WEIGHTS_DIR, \"/{row_name(mod, group, r)}\"}}, {mem});\n")
         else:
             hit = f" && ld_addr_{g}[{ab - 1}:{lb}] == {_v(ab - lb, r)}" if m.rows > 1 else ""
             lines.append(f"    (* ram_style = \"ultra\" *) reg [{w - 1}:0] {mem} [0:{m.row_depth - 1}];\n"
@@ -593,7 +603,9 @@ def compute_module(mod: str, hw: ComputeHw, header: str) -> str:
         widest = max(min(g.memory.width, 64) if g.memory.load_beats == 1 else 64 for g in loads)
         if widest < 64:  # a word narrower than a beat leaves its high bits unread
             unused_load = f"    wire unused_ld_data = &{{1'b0, ld_data[63:{widest}]}};\n"
-    body = [header, f"module {mod} (\n" + ",\n".join(ports) + "\n);\n", unused_load, _window_text(hw),
+    params = ("#(\n    parameter WEIGHTS_DIR = \"weights\"  // where the $readmemh files are (the top passes its own)\n) "
+              if readmem_groups(hw) else "")
+    body = [header, f"module {mod} {params}(\n" + ",\n".join(ports) + "\n);\n", unused_load, _window_text(hw),
             _engine_text(hw), _r_stage_text(hw)]
     body += [_memory_text(mod, hw, group) for group in hw.groups]
     body += [_tokens_text(hw), _units_text(mod, hw), _output_text(hw), "endmodule\n"]

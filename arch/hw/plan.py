@@ -20,7 +20,7 @@ from ..network import ArchError, Layer, Network
 from .compute import ComputeHw, plan_compute
 from .lanes import LanesHw, plan_lanes
 from .res import Res, total
-from .stream import fifo_res, fork_res
+from .stream import beats_per_pixel, fifo_res, fork_res, stream_in_res, stream_out_res
 from .units import Block
 
 SPEED_GRADE = "-2"
@@ -107,10 +107,37 @@ class AccelHw:
     formats: dict[str, Format]
     consumers: dict[str, tuple[str, ...]]  # tensor -> reading layers, in order
     output: str  # the tensor leaving the accelerator
+    in_width: int = 64  # bits of an s_data beat
+    out_width: int = 64  # bits of an m_data beat
+
+    @property
+    def in_pixel_bits(self) -> int:
+        return self.net.input_shape.c * self.formats["input"].bits
+
+    @property
+    def out_unit(self):
+        return next(u for u in self.units if u.layer.name == self.output)
+
+    @property
+    def out_pixel_bits(self) -> int:
+        return self.out_unit.out_shape.c * self.out_unit.out_format.bits
+
+    @property
+    def ports(self) -> dict:
+        """The top's stream ports: widths, beats, the cycles a frame's beats take (one a cycle), the adapters' cells."""
+        s0, s1 = self.net.input_shape, self.out_unit.out_shape
+        n_in = beats_per_pixel(self.in_pixel_bits, self.in_width)
+        n_out = beats_per_pixel(self.out_pixel_bits, self.out_width)
+        frame_in, frame_out = n_in * s0.h * s0.w, n_out * s1.h * s1.w
+        return {"in_width": self.in_width, "out_width": self.out_width, "in_pixel_bits": self.in_pixel_bits,
+                "out_pixel_bits": self.out_pixel_bits, "in_beats_per_pixel": n_in, "out_beats_per_pixel": n_out,
+                "in_beats_per_frame": frame_in, "out_beats_per_frame": frame_out, "cycles": max(frame_in, frame_out),
+                "res": stream_in_res(self.in_pixel_bits, self.in_width) + stream_out_res(self.out_pixel_bits,
+                                                                                        self.out_width)}
 
     @property
     def ii(self) -> int:
-        return max(u.cycles for u in self.units)
+        return max(max(u.cycles for u in self.units), self.ports["cycles"])
 
     @property
     def loads(self) -> list[tuple[object, object]]:
@@ -119,7 +146,7 @@ class AccelHw:
 
     @property
     def res(self) -> Res:
-        return total(unit_res(u) for u in self.units) + load_sequencer_res(len(self.loads))
+        return total(unit_res(u) for u in self.units) + load_sequencer_res(len(self.loads)) + self.ports["res"]
 
     @property
     def path_ns(self) -> float:
@@ -136,7 +163,8 @@ def load_sequencer_res(targets: int) -> Res:
 
 
 def plan_accel(net: Network, foldings: dict[str, Folding], params: dict[str, LayerParams], device,
-               clock_mhz: float, top: str, progress=lambda items, label: items, weight_memory: str = "auto") -> AccelHw:
+               clock_mhz: float, top: str, progress=lambda items, label: items, weight_memory: str = "auto",
+               in_width: int = 64, out_width: int = 64) -> AccelHw:
     formats = tensor_formats(net)
     units = tuple(plan_layer(net, layer, foldings[layer.name], device, clock_mhz, params[layer.name], top, formats,
                              weight_memory)
@@ -146,4 +174,4 @@ def plan_accel(net: Network, foldings: dict[str, Folding], params: dict[str, Lay
     outputs = [layer.name for layer in net.layers if layer.name not in read]
     if len(outputs) != 1:
         raise ArchError(f"{net.name}: the accelerator needs exactly one output tensor, got {', '.join(outputs)}")
-    return AccelHw(net, device.family, clock_mhz, top, units, formats, consumers, outputs[0])
+    return AccelHw(net, device.family, clock_mhz, top, units, formats, consumers, outputs[0], in_width, out_width)

@@ -145,3 +145,66 @@ def line_buffer_instance(name: str, data_w: int, img_w: int, img_h: int, k: int,
             f".STRIDE({stride}), .PAD({pad}), .BLOCK({block})) {name} (\n"
             f"        .clk(clk), .rst(rst), .s_valid({src}_valid), .s_ready({src}_ready), .s_data({src}_data),\n"
             f"        .m_valid({dst}_valid), .m_ready({dst}_ready), .m_data({dst}_data));\n")
+
+
+# -- the top's stream ports: pixels to and from the beats a system bus carries ------------------------
+def beats_per_pixel(pixel_bits: int, beat_bits: int) -> int:
+    """Beats of one pixel: its bits low first, each pixel starting a new beat, the last beat zero-padded."""
+    return ceil(pixel_bits / beat_bits)
+
+
+def stream_in_res(pixel_bits: int, beat_bits: int) -> Res:
+    """The input adapter (lutgen_stream_pack widening N = beats_per_pixel beats into one): N beats of
+    registers, the last beat's padding bits too (they shift down through the others, so they are
+    kept), a beat counter and m_valid; a few LUTs of control. One beat a pixel: no adapter, the
+    pixel is s_data's low bits."""
+    n = beats_per_pixel(pixel_bits, beat_bits)
+    if n == 1:
+        return Res()
+    nw = clog2(n)
+    return Res(lut=nw + 4, ff=n * beat_bits + nw + 1)
+
+
+def stream_out_res(pixel_bits: int, beat_bits: int) -> Res:
+    """The output adapter (lutgen_stream_pack narrowing one zero-padded pixel into M beats): the held
+    M beats (the padding's constant zeros stay registers: the module is synthesized on its own, not
+    flattened), one LUT a held bit to load or shift, a beat counter, its `last` flag and m_valid."""
+    m = beats_per_pixel(pixel_bits, beat_bits)
+    if m == 1:
+        return Res()
+    mw = clog2(m)
+    return Res(lut=m * beat_bits + mw + 4, ff=m * beat_bits + mw + 2)
+
+
+def stream_in_instance(pixel_bits: int, beat_bits: int, src: str, dst: str) -> str:
+    """Beats of stream `src` (beat_bits wide) into pixels on stream `dst` (its wires declared here)."""
+    n = beats_per_pixel(pixel_bits, beat_bits)
+    text = f"    wire {dst}_valid, {dst}_ready;\n    wire [{pixel_bits - 1}:0] {dst}_data;\n"
+    if n == 1:
+        text += (f"    assign {dst}_valid = {src}_valid;\n    assign {src}_ready = {dst}_ready;\n"
+                 f"    assign {dst}_data = {src}_data[{pixel_bits - 1}:0];\n")
+        if beat_bits > pixel_bits:
+            text += f"    wire unused_{src}_pad = &{{1'b0, {src}_data[{beat_bits - 1}:{pixel_bits}]}};\n"
+        return text
+    wide = n * beat_bits
+    text += (f"    wire [{wide - 1}:0] {dst}_beats;\n"
+             f"    lutgen_stream_pack #(.ITEM_W({beat_bits}), .IN_LANES(1), .OUT_LANES({n})) u_{dst}_pack (\n"
+             f"        .clk(clk), .rst(rst), .s_valid({src}_valid), .s_ready({src}_ready), .s_data({src}_data),\n"
+             f"        .m_valid({dst}_valid), .m_ready({dst}_ready), .m_data({dst}_beats));\n"
+             f"    assign {dst}_data = {dst}_beats[{pixel_bits - 1}:0];\n")
+    if wide > pixel_bits:
+        text += f"    wire unused_{dst}_pad = &{{1'b0, {dst}_beats[{wide - 1}:{pixel_bits}]}};\n"
+    return text
+
+
+def stream_out_instance(pixel_bits: int, beat_bits: int, src: str, dst: str) -> str:
+    """Pixels of stream `src` into beats on stream `dst` (beat_bits wide; its wires declared by the caller)."""
+    m = beats_per_pixel(pixel_bits, beat_bits)
+    pad = m * beat_bits - pixel_bits
+    padded = f"{{{pad}'d0, {src}_data}}" if pad else f"{src}_data"
+    if m == 1:
+        return (f"    assign {dst}_valid = {src}_valid;\n    assign {src}_ready = {dst}_ready;\n"
+                f"    assign {dst}_data = {padded};\n")
+    return (f"    lutgen_stream_pack #(.ITEM_W({beat_bits}), .IN_LANES({m}), .OUT_LANES(1)) u_{dst}_pack (\n"
+            f"        .clk(clk), .rst(rst), .s_valid({src}_valid), .s_ready({src}_ready), .s_data({padded}),\n"
+            f"        .m_valid({dst}_valid), .m_ready({dst}_ready), .m_data({dst}_data));\n")

@@ -12,9 +12,11 @@ weights again.
 
 from __future__ import annotations
 
-from .compute import ComputeHw, uram_groups
+from .compute import ComputeHw, readmem_groups, uram_groups
 from .plan import BRANCH_FIFO_DEPTH, AccelHw, fork_branches, ident, unit_module
-from .stream import clog2
+from .stream import clog2, stream_in_instance, stream_out_instance
+
+WEIGHTS_DIR = "weights"  # the default of the top's WEIGHTS_DIR parameter: where the $readmemh files are
 
 
 def _out_bits(hw: AccelHw, unit) -> int:
@@ -43,24 +45,25 @@ def _load_text(hw: AccelHw) -> list[str]:
 
 def top_module(hw: AccelHw, header: list[str]) -> str:
     top = hw.top
-    fmt_in = hw.formats["input"]
-    s0 = hw.net.input_shape
-    in_bits = s0.c * fmt_in.bits
-    out_unit = next(u for u in hw.units if u.layer.name == hw.output)
-    out_bits = _out_bits(hw, out_unit)
+    in_bits, out_bits = hw.in_pixel_bits, hw.out_pixel_bits
     ports = ["    input  wire clk", "    input  wire rst", "    input  wire s_valid", "    output wire s_ready",
-             f"    input  wire [{in_bits - 1}:0] s_data", "    output wire m_valid", "    input  wire m_ready",
-             f"    output wire [{out_bits - 1}:0] m_data"]
+             f"    input  wire [{hw.in_width - 1}:0] s_data", "    output wire m_valid", "    input  wire m_ready",
+             f"    output wire [{hw.out_width - 1}:0] m_data"]
     if hw.loads:
         ports += ["    input  wire ld_valid", "    output wire ld_ready", "    input  wire [63:0] ld_data"]
-    lines = ["`default_nettype none", *(f"// {h}" if h else "//" for h in header), f"module {top} (",
-             ",\n".join(ports), ");"]
+    param = [f"    parameter WEIGHTS_DIR = \"{WEIGHTS_DIR}\""]
+    if not readmem_groups_of(hw):  # no memory reads it here; kept so that every build script may set it
+        param = ["    /* verilator lint_off UNUSEDPARAM */", *param, "    /* verilator lint_on UNUSEDPARAM */"]
+    lines = ["`default_nettype none", *(f"// {h}" if h else "//" for h in header), f"module {top} #(",
+             "    // where the $readmemh files are, from where the tool runs (a simulator, a synthesizer)",
+             *param, ") (", ",\n".join(ports), ");"]
     lines += _load_text(hw)
     gate = " && loaded" if hw.loads else ""
     bits = {"input": in_bits, **{u.layer.name: _out_bits(hw, u) for u in hw.units}}
-    lines += ["    wire t_input_valid, t_input_ready;", f"    wire [{in_bits - 1}:0] t_input_data;",
-              f"    assign t_input_valid = s_valid{gate};", f"    assign s_ready = t_input_ready{gate};",
-              "    assign t_input_data = s_data;"]
+    lines += ["    // the input adapter: beats of s_data into whole pixels",
+              "    wire b_in_valid, b_in_ready;", f"    wire [{hw.in_width - 1}:0] b_in_data;",
+              f"    assign b_in_valid = s_valid{gate};", f"    assign s_ready = b_in_ready{gate};",
+              "    assign b_in_data = s_data;", stream_in_instance(in_bits, hw.in_width, "b_in", "t_input").rstrip("\n")]
     for u in hw.units:
         t = f"t_{ident(u.layer.name)}"
         lines += [f"    wire {t}_valid, {t}_ready;", f"    wire [{bits[u.layer.name] - 1}:0] {t}_data;"]
@@ -106,11 +109,17 @@ def top_module(hw: AccelHw, header: list[str]) -> str:
             for group in uram_groups(u):
                 name = f"{ident(u.layer.name)}_{group.bits}"
                 conns += [f".ld_valid_{group.bits}(ld_valid_{name})", f".ld_last_{group.bits}(ld_last_{name})"]
-        lines.append(f"    {unit_module(top, u.layer)} u_{ident(u.layer.name)} ({', '.join(conns)});")
+        params = " #(.WEIGHTS_DIR(WEIGHTS_DIR))" if isinstance(u, ComputeHw) and readmem_groups(u) else ""
+        lines.append(f"    {unit_module(top, u.layer)}{params} u_{ident(u.layer.name)} ({', '.join(conns)});")
     t = f"t_{ident(hw.output)}"
-    lines += [f"    assign m_valid = {t}_valid;", f"    assign {t}_ready = m_ready;", f"    assign m_data = {t}_data;",
-              "endmodule", "`default_nettype wire", ""]
+    lines += ["    // the output adapter: whole pixels into beats of m_data",
+              stream_out_instance(out_bits, hw.out_width, t, "m").rstrip("\n"), "endmodule", "`default_nettype wire", ""]
     return "\n".join(lines)
+
+
+def readmem_groups_of(hw: AccelHw) -> list:
+    """Every memory that reads its contents from WEIGHTS_DIR."""
+    return [g for u in hw.units if isinstance(u, ComputeHw) for g in readmem_groups(u)]
 
 
 def load_beats(hw: AccelHw) -> list[int]:

@@ -56,6 +56,8 @@ module lutgen_stream_pack #(
     localparam NW = (N > 1) ? $clog2(N) : 1;
     localparam [31:0] LAST32 = N - 1;
     localparam [NW-1:0] LAST = LAST32[NW-1:0];
+    localparam [31:0] PENULT32 = (N > 1) ? N - 2 : 0;
+    localparam [NW-1:0] PENULT = PENULT32[NW-1:0];   // narrowing: the beat before the last
 
     wire take_in = s_valid && s_ready;
     wire take_out = m_valid && m_ready;
@@ -90,9 +92,12 @@ module lutgen_stream_pack #(
             end
         end else if (IN_LANES > OUT_LANES) begin : g_narrow
             // The held input beat shifts down by one output beat each time one is taken.
+            // `last` (n == LAST) is a register so that s_ready, and with it every bit's load-or-shift
+            // choice, depends on a few registers only: one LUT a held bit.
             reg [IN_W-1:0] hold;
             reg [NW-1:0] n;
-            assign s_ready = !m_valid || (m_ready && n == LAST);
+            reg last;
+            assign s_ready = !m_valid || (m_ready && last);
             assign m_data = hold[OUT_W-1:0];
             always @(posedge clk) begin
                 if (take_in)
@@ -103,16 +108,20 @@ module lutgen_stream_pack #(
             always @(posedge clk) begin
                 if (rst) begin
                     n <= {NW{1'b0}};
+                    last <= 1'b0;
                     m_valid <= 1'b0;
                 end else if (take_in) begin
                     n <= {NW{1'b0}};
+                    last <= 1'b0;
                     m_valid <= 1'b1;
                 end else if (take_out) begin
-                    if (n == LAST) begin
+                    if (last) begin
                         n <= {NW{1'b0}};
+                        last <= 1'b0;
                         m_valid <= 1'b0;
                     end else begin
                         n <= n + 1'b1;
+                        last <= (n == PENULT);
                     end
                 end
             end

@@ -32,6 +32,7 @@ from .hw.compute import (ComputeHw, compute_module, mux_name, requant_name, requ
 from .hw.lanes import lanes_module
 from .hw.memory import hex_rows
 from .hw.plan import AccelHw, ident, plan_accel, unit_module
+from .hw.stream import STREAM_WIDTH, check_stream_width
 from .hw.top import load_beats, readmem_groups_of, top_module
 from .network import ArchError, Network, weight_bits
 from .report import design_dict, report_stem, text_report, to_json
@@ -39,8 +40,6 @@ from .resources import cost_of
 
 STREAM_BLOCKS = ("stream/lutgen_fifo.v", "stream/lutgen_line_buffer.v", "stream/lutgen_fork.v",
                  "stream/lutgen_stream_pack.v")
-STREAM_WIDTH = 64  # default bits of an s_data / m_data beat
-STREAM_WIDTH_RANGE = (8, 4096)
 
 
 def rtl_lib_dir() -> Path:
@@ -69,8 +68,9 @@ def check_weights_can_fit(net: Network, device) -> None:
 
 
 def choose_design(net: Network, device, limits, clock_mhz: float | None, show_progress: bool,
-                  weight_memory: str = "auto") -> Design:
-    design = explore(net, device, limits, clock_mhz, show_progress=show_progress, weight_memory=weight_memory).best
+                  weight_memory: str = "auto", in_width: int = STREAM_WIDTH, out_width: int = STREAM_WIDTH) -> Design:
+    design = explore(net, device, limits, clock_mhz, show_progress=show_progress, weight_memory=weight_memory,
+                     in_width=in_width, out_width=out_width).best
     if design.spilled:
         raise ArchError(f"{net.name} on {device.name}: the weights of {len(design.spilled)} layer(s) "
                         f"({', '.join(design.spilled[:3])}{', ...' if len(design.spilled) > 3 else ''}) do not fit "
@@ -149,24 +149,13 @@ def _weight_files(hw: AccelHw) -> dict[str, str]:
     return files
 
 
-def check_stream_width(name: str, value) -> int:
-    """--in-width / --out-width: a whole number of bits from 8 to 4096."""
-    low, high = STREAM_WIDTH_RANGE
-    try:
-        bits = int(str(value), 10)
-    except ValueError:
-        bits = None
-    if bits is None or not low <= bits <= high:
-        raise ArchError(f"{name} must be an integer from {low} to {high}, got {str(value)!r}")
-    return bits
-
-
 def build_accel(net: Network, device, params: dict[str, LayerParams], limits, clock_mhz: float | None,
                 progress=lambda items, label: items, weight_memory: str = "auto", in_width: int = STREAM_WIDTH,
                 out_width: int = STREAM_WIDTH) -> Accel:
     in_width = check_stream_width("--in-width", in_width)
     out_width = check_stream_width("--out-width", out_width)
-    chosen = choose_design(net, device, limits, clock_mhz, show_progress=False, weight_memory=weight_memory)
+    chosen = choose_design(net, device, limits, clock_mhz, show_progress=False, weight_memory=weight_memory,
+                           in_width=in_width, out_width=out_width)
     foldings = {c.layer: c.folding for c in chosen.costs}
     top = f"{ident(net.name)}_accel"
     hw = plan_accel(net, foldings, params, device, chosen.clock_mhz, top, progress, weight_memory, in_width,

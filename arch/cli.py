@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .device import DEVICES, Limits, get_device
 from .hw.memory import STYLES
+from .hw.stream import check_stream_width
 from .explore import DEFAULT_CLOCK_MHZ, explore, load_sensitivity
 from .network import ArchError, Network, load_network_file
 from .precision import load_precision
@@ -49,7 +50,16 @@ def add_parsers(sub, parser_class) -> None:
                        help="also choose widths per layer: {layers: {name or pattern: {w4a4: loss, w8a8: loss}}}, JSON or YAML")
         p.add_argument("--max-loss", default=None, metavar="X", help="total loss proxy allowed with --sensitivity")
         p.add_argument("--lut-limit", default="0.70", metavar="FRACTION", help="share of LUTs the design may use (default 0.70)")
+        _add_stream_widths(p)
         p.add_argument("-o", "--out", default="lutgen_out", metavar="DIR", help="output directory (default ./lutgen_out)")
+
+
+def _add_stream_widths(p) -> None:
+    """The top's stream beats: `lutgen accel` writes them, `lutgen arch` counts the same adapters and pace."""
+    p.add_argument("--in-width", default="64", metavar="BITS",
+                   help="bits of an s_data beat, 8..4096 (default 64): a pixel in ceil(pixel bits / BITS) beats, low bits first")
+    p.add_argument("--out-width", default="64", metavar="BITS",
+                   help="bits of an m_data beat, 8..4096 (default 64): a pixel in ceil(pixel bits / BITS) beats, low bits first")
 
 
 ACCEL_EXAMPLES = """\
@@ -75,15 +85,12 @@ def add_accel_parser(sub, parser_class) -> None:
     p.add_argument("--weight-memory", default="auto", choices=STYLES,
                    help="where the weights live: auto (the cheapest share of the device), lut (ROMs in LUTs, up to "
                         "256 words), bram (block RAM) or uram (UltraRAM, loaded through the weight-load port)")
-    p.add_argument("--in-width", default="64", metavar="BITS",
-                   help="bits of an s_data beat, 8..4096 (default 64): a pixel in ceil(pixel bits / BITS) beats, low bits first")
-    p.add_argument("--out-width", default="64", metavar="BITS",
-                   help="bits of an m_data beat, 8..4096 (default 64): a pixel in ceil(pixel bits / BITS) beats, low bits first")
+    _add_stream_widths(p)
     p.add_argument("-o", "--out", default="lutgen_accel", metavar="DIR", help="output directory (default ./lutgen_accel)")
 
 
 def run_accel(args, write_files) -> int:
-    from .accel import build_accel, check_stream_width, check_weights_can_fit
+    from .accel import build_accel, check_weights_can_fit
     from .golden import load_params, random_params
 
     device = get_device(args.device)
@@ -164,7 +171,10 @@ def run(args, write_files) -> int:
         precision = load_sensitivity(net, args.sensitivity, args.max_loss)
     elif args.max_loss is not None:
         raise ArchError("--max-loss needs --sensitivity FILE")
-    exploration = explore(net, device, limits, clock, bandwidth, show_progress=sys.stderr.isatty(), precision=precision)
+    in_width = check_stream_width("--in-width", args.in_width)
+    out_width = check_stream_width("--out-width", args.out_width)
+    exploration = explore(net, device, limits, clock, bandwidth, show_progress=sys.stderr.isatty(), precision=precision,
+                          in_width=in_width, out_width=out_width)
     stem = report_stem(net, device)
     report = design_dict(exploration.best)
     if args.arch_command == "report":

@@ -27,7 +27,8 @@ from .dataflow import foldings
 from .device import Device, Limits, budget
 from .inputs import PATTERN, MapOf, Number, Pattern, Record, Text, Where, read_mapping
 from .network import MAX_BITS, MIN_BITS, ArchError, Layer, Network, total_macs
-from .hw.plan import load_sequencer_res
+from .hw.plan import load_sequencer_res, stream_ports
+from .hw.stream import STREAM_WIDTH
 from .resources import LayerCost, layer_cost
 from ..spec import SpecError
 
@@ -51,7 +52,7 @@ class Design:
     spilled: list[str] = field(default_factory=list)
     spilled_bits: int = 0
     loss: float = 0.0  # total accuracy proxy of the chosen widths
-    ports: dict = field(default_factory=dict)  # lutgen accel: the top's stream ports (arch.hw.plan.AccelHw.ports)
+    ports: dict = field(default_factory=dict)  # the top's stream ports (arch.hw.plan.stream_ports)
 
     @property
     def stream_cycles(self) -> int:
@@ -118,8 +119,8 @@ class Design:
 
 def assemble(net: Network, device: Device, costs: list[LayerCost], limits: Limits, clock_mhz: float,
              bandwidth: float, ports: dict | None = None) -> Design:
-    """Add up a choice of foldings (and, from lutgen accel, the top's stream adapters: `ports` holds their
-    "res" and "cycles"); spill weight memories off chip while BRAM or URAM is over budget."""
+    """Add up a choice of foldings (and the top's stream adapters: `ports`, from arch.hw.plan.stream_ports,
+    holds their "res" and "cycles"); spill weight memories off chip while BRAM or URAM is over budget."""
     usage = {"LUT": 0, "FF": 0, "BRAM36": 0, "URAM": 0, "DSP": 0, "CARRY": 0}
     ports = ports or {}
     if "res" in ports:
@@ -350,9 +351,11 @@ def _choose(layers: list[list[tuple[float, LayerOptions]]], ii: int, weights, ma
 
 def explore(net: Network, device: Device, limits: Limits = Limits(), clock_mhz: float | None = None,
             bandwidth: float | None = None, show_progress: bool = False,
-            precision: PrecisionSearch | None = None, weight_memory: str = "auto") -> Exploration:
+            precision: PrecisionSearch | None = None, weight_memory: str = "auto",
+            in_width: int = STREAM_WIDTH, out_width: int = STREAM_WIDTH) -> Exploration:
     """The fastest design that fits, and the Pareto front; clock_mhz is the target (default: the family's),
-    weight_memory where the weights go ("auto": the cheapest for the device; arch.hw.memory)."""
+    weight_memory where the weights go ("auto": the cheapest for the device; arch.hw.memory), in_width and
+    out_width the beats of the top's streams (their adapters and pace count, as in what `lutgen accel` writes)."""
     bandwidth = device.ddr_gbytes_s if bandwidth is None else bandwidth
     clock_mhz = default_clock(device) if clock_mhz is None else clock_mhz
     costs = layer_costs(net, device, clock_mhz, precision, show_progress, weight_memory)
@@ -368,7 +371,9 @@ def explore(net: Network, device: Device, limits: Limits = Limits(), clock_mhz: 
         chosen = _choose(layers, ii, weights, max_loss)
         if chosen is None:
             continue
-        design = assemble(net, device, chosen, limits, clock_mhz, bandwidth)
+        chosen_net = net if precision is None else net.with_layers([c.variant for c in chosen])
+        ports = stream_ports(chosen_net, in_width, out_width)
+        design = assemble(net, device, chosen, limits, clock_mhz, bandwidth, ports=ports)
         design.loss = sum(c.loss for c in chosen)
         points.append(_point(design, design.loss))
         smallest = design

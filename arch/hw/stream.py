@@ -12,6 +12,7 @@ from math import ceil
 
 from lutgen.timing import DelayModel, chain_delay
 
+from ..network import ArchError
 from .res import Res
 
 LUTRAM_MAX_DEPTH = 64  # deeper memories go to block RAM: deep LUT RAM needs read multiplexers
@@ -148,6 +149,23 @@ def line_buffer_instance(name: str, data_w: int, img_w: int, img_h: int, k: int,
 
 
 # -- the top's stream ports: pixels to and from the beats a system bus carries ------------------------
+STREAM_WIDTH = 64  # default bits of an s_data / m_data beat
+STREAM_WIDTH_RANGE = (8, 4096)
+
+
+def check_stream_width(name: str, value) -> int:
+    """--in-width / --out-width: a whole number of bits from 8 to 4096."""
+    low, high = STREAM_WIDTH_RANGE
+    try:
+        bits = int(str(value), 10)
+    except ValueError:
+        bits = None
+    if bits is None or not low <= bits <= high:
+        raise ArchError(f"{name} must be an integer from {low} to {high}, got {str(value)!r}")
+    return bits
+
+
+
 def beats_per_pixel(pixel_bits: int, beat_bits: int) -> int:
     """Beats of one pixel: its bits low first, each pixel starting a new beat, the last beat zero-padded."""
     return ceil(pixel_bits / beat_bits)

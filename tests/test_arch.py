@@ -295,7 +295,7 @@ def test_arch_explore_command(tmp_path):
     (["--net", "resnet18", "--device", "xc9000"], "unknown device 'xc9000'"),
     (["--net", "vgg16", "--device", "xcvu9p"], "unknown network 'vgg16'"),
     (["--net", "resnet18", "--device", "xc7z020", "--lut-limit", "0.001"], "resnet18 does not fit xc7z020 at any folding"),
-    (["--net", "resnet18", "--device", "xcvu9p", "--clock", "fast"], "--clock must be a number above 0 and at most 2000, got 'fast'"),
+    (["--net", "resnet18", "--device", "xcvu9p", "--clock", "fast"], "--clock must be a finite number above 0 and at most 2000, got 'fast'"),
 ])
 def test_arch_errors_are_one_line(tmp_path, args, message):
     r = lutgen("arch", "report", *args, cwd=tmp_path)

@@ -367,12 +367,13 @@ def explore(net: Network, device: Device, limits: Limits = Limits(), clock_mhz: 
     best: Design | None = None
     smallest: Design | None = None
     points = []
+    # the ports depend on the widths of the input and the output only: chosen anew only with the precision
+    fixed_ports = stream_ports(net, in_width, out_width) if precision is None else None
     for ii in candidates:
         chosen = _choose(layers, ii, weights, max_loss)
         if chosen is None:
             continue
-        chosen_net = net if precision is None else net.with_layers([c.variant for c in chosen])
-        ports = stream_ports(chosen_net, in_width, out_width)
+        ports = fixed_ports or stream_ports(net.with_layers([c.variant for c in chosen]), in_width, out_width)
         design = assemble(net, device, chosen, limits, clock_mhz, bandwidth, ports=ports)
         design.loss = sum(c.loss for c in chosen)
         points.append(_point(design, design.loss))

@@ -112,7 +112,7 @@ class AccelHw:
 
     @property
     def in_pixel_bits(self) -> int:
-        return self.net.input_shape.c * self.formats["input"].bits
+        return self.ports["in_pixel_bits"]
 
     @property
     def out_unit(self):
@@ -120,7 +120,7 @@ class AccelHw:
 
     @property
     def out_pixel_bits(self) -> int:
-        return self.out_unit.out_shape.c * self.out_unit.out_format.bits
+        return self.ports["out_pixel_bits"]
 
     @property
     def ports(self) -> dict:
